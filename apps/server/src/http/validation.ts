@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { DomainError } from '../domain/errors.ts';
+
+/** Parses `value` with `schema`; a failure is a 400 `invalid_request` whose message names the field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path' | 'header'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : where;
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && value === undefined && where === 'body') message = 'a JSON body is required';
+  else if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `'${key}'`).join(', ')}`;
+  throw new DomainError('invalid_request', `Invalid ${where} field '${field}': ${message}`, field);
+}

@@ -1,0 +1,46 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
+
+describe('operations endpoints', () => {
+  let gateway: TestGateway;
+  before(async () => { gateway = await startTestGateway(); });
+  after(async () => { await gateway.close(); });
+
+  test('health and readiness', async () => {
+    const health = await gateway.request('/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.body, { status: 'ok' });
+    assert.match(health.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(health.headers.get('server-timing') ?? '', /^gateway;dur=\d+\.\d, upstream;dur=\d+\.\d$/);
+    const ready = await gateway.request('/health/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.checks, { database: true, migrations: true });
+  });
+
+  test('echoes a valid x-request-id and replaces an invalid one', async () => {
+    const echoed = await gateway.request('/health', { headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(echoed.headers.get('x-request-id'), 'abc-123');
+    const replaced = await gateway.request('/health', { headers: { 'x-request-id': 'bad id with spaces' } });
+    assert.notEqual(replaced.headers.get('x-request-id'), 'bad id with spaces');
+  });
+
+  test('unknown routes and malformed JSON answer the error envelope', async () => {
+    const missing = await gateway.request('/nope');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'not_found');
+    assert.equal(missing.body.detail, missing.body.error.message);
+  });
+
+  test('openapi document and docs page', async () => {
+    const doc = await gateway.request('/openapi.json');
+    assert.equal(doc.status, 200);
+    assert.equal(doc.body.openapi, '3.1.0');
+    assert.ok(doc.body.paths['/health']);
+    const page = await gateway.request('/docs');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /SwaggerUIBundle/);
+    const asset = await gateway.request('/docs/assets/swagger-ui-bundle.js');
+    assert.equal(asset.status, 200);
+  });
+});

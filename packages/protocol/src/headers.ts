@@ -1,0 +1,13 @@
+/** Header names of the wire contract, in lower case as Node sees them. */
+export const HEADERS = {
+  requestId: 'x-request-id',
+  serverTiming: 'server-timing',
+  adminKey: 'x-admin-key',
+  apiKey: 'x-api-key',
+  idempotencyKey: 'idempotency-key',
+  jobId: 'x-job-id',
+  jobType: 'x-job-type',
+  callId: 'x-call-id',
+} as const;
+
+export const ADMIN_SESSION_COOKIE = 'saas_llm_session';
