@@ -160,7 +160,10 @@ CREATE TABLE jobs (
   total_tokens       bigint NOT NULL DEFAULT 0,
   provider_cost_nanos bigint NOT NULL DEFAULT 0,
   client_cost_nanos  bigint NOT NULL DEFAULT 0,
-  total_latency_ms   bigint NOT NULL DEFAULT 0
+  total_latency_ms   bigint NOT NULL DEFAULT 0,
+  -- admission control: calls running now and the worst-case client cost they may still add
+  in_flight_calls    integer NOT NULL DEFAULT 0 CHECK (in_flight_calls >= 0),
+  pending_cost_nanos bigint NOT NULL DEFAULT 0 CHECK (pending_cost_nanos >= 0)
 );
 CREATE UNIQUE INDEX jobs_idempotency_idx ON jobs (team_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_team_created_idx ON jobs (team_id, created_at DESC, job_id DESC);
@@ -287,11 +290,14 @@ CREATE TABLE admin_sessions (
   ip          text,
   user_agent  text
 );
+CREATE INDEX admin_sessions_user_idx ON admin_sessions (user_id);
 
 CREATE TABLE audit_log (
   audit_id      bigserial PRIMARY KEY,
   actor_type    text NOT NULL CHECK (actor_type IN ('master_key', 'admin_user', 'system')),
   actor_id      text NOT NULL,
+  -- kept on the row so the log still says who acted after the admin user is deleted
+  actor_email   text,
   action        text NOT NULL,
   resource_type text NOT NULL,
   resource_id   text,
@@ -303,3 +309,4 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_created_idx ON audit_log (created_at DESC);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, created_at DESC);
+CREATE INDEX audit_log_resource_idx ON audit_log (resource_type, audit_id DESC);

@@ -117,3 +117,8 @@ function loadOrCreateDevKey(dataDir: string): Buffer {
     return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
   }
 }
+
+/** The environment as the CLI's admin subcommands see it (SAAS_API_URL, SAAS_LLM_MASTER_KEY). */
+export function cliEnvironment(): Environment {
+  return { ...process.env };
+}

@@ -1,0 +1,60 @@
+import { ConfigError, cliEnvironment, loadConfig } from '../config.ts';
+import { openDatabase } from '../container.ts';
+import { startServer, stopOnSignals } from '../main.ts';
+import { migrate } from '../storage/migrator.ts';
+import { bootstrapDemoTenant } from './demo-bootstrap.ts';
+
+const USAGE = `saas-llm — the SaaS LLM gateway
+
+Usage:
+  saas-llm serve [--demo]     start the gateway (PORT, HOST, SAAS_LLM_DATA_DIR, DATABASE_URL, …)
+                              --demo: on an empty database, create the demo tenant and write demo.env
+  saas-llm migrate            apply pending database migrations and exit
+  saas-llm <resource> <action> [--flags] [--json]
+                              admin commands over HTTP (run 'saas-llm admin-help')
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const config = loadConfig();
+      const demo = rest.includes('--demo');
+      const server = await startServer(config, demo ? (container, url) => bootstrapDemoTenant(container, url) : undefined);
+      stopOnSignals(server);
+      server.app.log.info(`SaaS LLM gateway listening on ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir})`);
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const config = loadConfig();
+      const db = await openDatabase(config);
+      try {
+        const applied = await migrate(db);
+        process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Database is up to date.\n');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default: {
+      const { runAdminCommand } = await import('./admin-commands.ts');
+      return runAdminCommand(argv, { stdout: process.stdout, stderr: process.stderr, env: cliEnvironment() });
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exitCode = code; },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`saas-llm: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
+

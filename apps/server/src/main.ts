@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from './config.ts';
+import { buildContainer, openDatabase, type Container } from './container.ts';
+import { buildApp } from './http/app.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  container: Container;
+  url: string;
+  /** Stops accepting requests, lets in-flight ones finish, flushes, closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Load config → open the database → build the container (migrations run here) → build the app → listen.
+ * `beforeListen` runs on the built container (the demo bootstrap uses it).
+ */
+export async function startServer(config: Config = loadConfig(), beforeListen?: (container: Container, url: string) => Promise<void>): Promise<RunningServer> {
+  const db = await openDatabase(config);
+  const container = await buildContainer(config, db);
+  const app = await buildApp(container);
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const plannedUrl = `http://${displayHost}:${config.port}`;
+  if (beforeListen) await beforeListen(container, plannedUrl);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const url = `http://${displayHost}:${typeof address === 'object' && address ? address.port : config.port}`;
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= (async () => {
+    await app.close();
+    await container.close();
+  })());
+  return { app, container, url, stop };
+}
+
+/** Stops the server cleanly on SIGINT/SIGTERM; a second signal exits at once. */
+export function stopOnSignals(server: RunningServer): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.stop().then(() => process.exit(0), (error: unknown) => {
+      server.app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
