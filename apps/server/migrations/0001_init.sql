@@ -89,6 +89,7 @@ CREATE TABLE deployments (
   created_at               timestamptz NOT NULL DEFAULT now(),
   updated_at               timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX deployments_credential_idx ON deployments (credential_id);
 
 CREATE TABLE model_groups (
   name             text PRIMARY KEY,
@@ -107,6 +108,8 @@ CREATE TABLE model_group_members (
   alias      text NOT NULL REFERENCES deployments(alias),
   priority   integer NOT NULL DEFAULT 0,
   weight     integer NOT NULL DEFAULT 1 CHECK (weight > 0),
+  -- the order the operator listed members in: breaks priority ties under the `priority` strategy
+  position   integer NOT NULL DEFAULT 0,
   PRIMARY KEY (group_name, alias)
 );
 CREATE INDEX model_group_members_alias_idx ON model_group_members (alias);
@@ -124,6 +127,7 @@ CREATE TABLE access_group_members (
   member_name       text NOT NULL,
   PRIMARY KEY (access_group_name, member_type, member_name)
 );
+CREATE INDEX access_group_members_member_idx ON access_group_members (member_type, member_name);
 
 CREATE TABLE team_access_groups (
   team_id           text NOT NULL REFERENCES teams(team_id),

@@ -4,11 +4,36 @@ import { PgDatabase } from './storage/pg-database.ts';
 import { PgliteDatabase } from './storage/pglite-database.ts';
 import { migrate, migrationsCurrent } from './storage/migrator.ts';
 import { join } from 'node:path';
+import { JobService } from './domain/job-service.ts';
+import { InFlightCallRegistry } from './gateway/in-flight-calls.ts';
+import { JobRepository } from './storage/job-repository.ts';
+import { TeamStandingRepository } from './storage/team-standing-repository.ts';
+import { TeamUsageRepository } from './storage/team-usage-repository.ts';
+import type { JobStore } from './domain/jobs.ts';
+import type { TeamUsageSource } from './domain/team-usage.ts';
 // ==== imports: tenancy & credits ====
+import { CreditLedger } from './domain/credit-ledger.ts';
+import { OrganizationService } from './domain/organizations.ts';
+import { TeamChangeFeed } from './domain/team-changes.ts';
+import { TeamService } from './domain/teams.ts';
+import { CachingKeyAuthenticator } from './domain/virtual-key-authenticator.ts';
+import { VirtualKeyService } from './domain/virtual-keys.ts';
+import { CreditLedgerRepository } from './storage/credit-ledger-repository.ts';
+import { OrganizationRepository } from './storage/organization-repository.ts';
+import { TeamRepository } from './storage/team-repository.ts';
+import { VirtualKeyRepository } from './storage/virtual-key-repository.ts';
 // ==== end imports: tenancy & credits ====
 // ==== imports: catalog ====
 // ==== end imports: catalog ====
 // ==== imports: admin users & audit ====
+import { AdminAuthService } from './domain/admin-auth-service.ts';
+import { AdminReportsService } from './domain/admin-reports.ts';
+import { AdminUserService } from './domain/admin-user-service.ts';
+import { AuditService } from './domain/audit-service.ts';
+import { LoginRateLimiter } from './domain/login-rate-limiter.ts';
+import { PgAdminReportsStore } from './storage/admin-reports-store.ts';
+import { PgAdminSessionStore, PgAdminUserStore } from './storage/admin-user-store.ts';
+import { PgAuditLogStore } from './storage/audit-log-store.ts';
 // ==== end imports: admin users & audit ====
 
 /**
@@ -20,11 +45,30 @@ export interface Container {
   db: Database;
   version: string;
   // ==== fields: tenancy & credits ====
+  organizations: OrganizationService;
+  teams: TeamService;
+  virtualKeys: VirtualKeyService;
+  credits: CreditLedger;
+  /** Publishes the id of a team changed through this process (status, limits, budget terms, deletion). */
+  teamChanges: TeamChangeFeed;
+  /** Virtual key → key record, cached in process; `close()` flushes pending `last_used_at` writes. */
+  keyAuthenticator: CachingKeyAuthenticator;
   // ==== end fields: tenancy & credits ====
   // ==== fields: catalog ====
   // ==== end fields: catalog ====
   // ==== fields: admin users & audit ====
+  /** Master key and admin sessions (the auth hook's `AdminAuthenticator`), logins. */
+  adminAuth: AdminAuthService;
+  adminUsers: AdminUserService;
+  /** The audit log (the auth hook's `AuditSink`). */
+  audit: AuditService;
+  adminReports: AdminReportsService;
   // ==== end fields: admin users & audit ====
+  teamStanding: TeamStandingRepository;
+  inFlight: InFlightCallRegistry;
+  jobs: JobService;
+  jobStore: JobStore;
+  teamUsage: TeamUsageSource;
   readiness(): Promise<{ database: boolean; migrations: boolean }>;
   close(): Promise<void>;
 }
@@ -40,20 +84,57 @@ export async function openDatabase(config: Config): Promise<Database> {
 export async function buildContainer(config: Config, db: Database): Promise<Container> {
   await migrate(db);
   // ==== construction: tenancy & credits ====
+  const virtualKeyRepository = new VirtualKeyRepository(db);
+  const keyAuthenticator = new CachingKeyAuthenticator(virtualKeyRepository, {
+    // Background refreshes and last_used_at flushes have no request to fail; surface them as process warnings.
+    onBackgroundError: (error, task) => process.emitWarning(`${task} failed: ${error instanceof Error ? error.message : String(error)}`, 'SaasLlmBackgroundWarning'),
+  });
+  const teamChanges = new TeamChangeFeed();
+  const virtualKeys = new VirtualKeyService(virtualKeyRepository, keyAuthenticator);
+  const teams = new TeamService(new TeamRepository(db), virtualKeys, keyAuthenticator, teamChanges);
+  const organizations = new OrganizationService(new OrganizationRepository(db), keyAuthenticator, teamChanges);
+  const credits = new CreditLedger(new CreditLedgerRepository(db), teamChanges);
   // ==== end construction: tenancy & credits ====
   // ==== construction: catalog ====
   // ==== end construction: catalog ====
   // ==== construction: admin users & audit ====
+  const adminUserStore = new PgAdminUserStore(db);
+  const adminAuth = new AdminAuthService({
+    masterKey: config.masterKey, sessionTtlSeconds: config.sessionTtlSeconds,
+    users: adminUserStore, sessions: new PgAdminSessionStore(db), loginLimiter: new LoginRateLimiter(),
+  });
+  const adminUsers = new AdminUserService(adminUserStore, adminAuth);
+  const audit = new AuditService(new PgAuditLogStore(db));
+  const adminReports = new AdminReportsService(new PgAdminReportsStore(db));
   // ==== end construction: admin users & audit ====
+  const teamStanding = new TeamStandingRepository(db);
+  const inFlight = new InFlightCallRegistry();
+  const jobStore = new JobRepository(db, 3600);
+  const jobs = new JobService(jobStore, teamStanding, inFlight, config.defaultJobTtlSeconds);
   return {
     config,
     db,
     version: VERSION,
+    teamStanding,
+    inFlight,
+    jobs,
+    jobStore,
+    teamUsage: new TeamUsageRepository(db),
     // ==== wiring: tenancy & credits ====
+    organizations,
+    teams,
+    virtualKeys,
+    credits,
+    teamChanges,
+    keyAuthenticator,
     // ==== end wiring: tenancy & credits ====
     // ==== wiring: catalog ====
     // ==== end wiring: catalog ====
     // ==== wiring: admin users & audit ====
+    adminAuth,
+    adminUsers,
+    audit,
+    adminReports,
     // ==== end wiring: admin users & audit ====
     readiness: async () => {
       const database = await db.query('SELECT 1').then(() => true, () => false);

@@ -173,5 +173,27 @@ export const adminUserCreateSchema = adminSetupSchema.extend({ role: z.enum(ADMI
 export const adminUserUpdateSchema = z.strictObject({ name: z.string().min(1).max(200).optional(), role: z.enum(ADMIN_ROLES).optional(), status: z.enum(['active', 'disabled']).optional(), password: z.string().min(10).max(200).optional() });
 export const changePasswordSchema = z.strictObject({ current_password: z.string().min(1).max(200), new_password: z.string().min(10).max(200) });
 export const auditQuerySchema = z.strictObject({ actor: z.string().max(320).optional(), resource_type: z.string().max(100).optional(), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), limit: limitQuerySchema.optional(), cursor: z.string().max(200).optional() });
+export const adminUserIdParamsSchema = z.strictObject({ user_id: uuidSchema });
+/** An admin user as the API shows it: never the password hash. */
+export const adminUserSchema = z.object({
+  user_id: z.string(), email: z.string(), name: z.string(), role: z.enum(ADMIN_ROLES), status: z.enum(['active', 'disabled']),
+  created_at: z.string(), updated_at: z.string(), last_login_at: z.string().nullable(),
+});
+/** Login and setup answer: the session token (also set as the `saas_llm_session` cookie) and its expiry. */
+export const adminSessionResponseSchema = z.object({ token: z.string(), expires_at: z.string(), user: adminUserSchema });
+/** `GET /api/admin-users/me`: the caller; `auth` says whether it came with the master key or a session. */
+export const adminMeSchema = z.object({
+  auth: z.enum(['master_key', 'session']), user_id: z.string().nullable(), email: z.string().nullable(), name: z.string(),
+  role: z.enum(ADMIN_ROLES),
+});
+export const auditLogEntrySchema = z.object({
+  audit_id: z.number(), actor_type: z.enum(['master_key', 'admin_user', 'system']), actor_id: z.string(), actor_email: z.string().nullable(),
+  action: z.string(), resource_type: z.string(), resource_id: z.string().nullable(), ip: z.string().nullable(), user_agent: z.string().nullable(),
+  diff: z.unknown(), status_code: z.number().nullable(), created_at: z.string(),
+});
+export const auditLogPageSchema = z.object({ audit_logs: z.array(auditLogEntrySchema), next_cursor: z.string().nullable() });
+export type AdminUser = z.infer<typeof adminUserSchema>;
+export type AdminSessionResponse = z.infer<typeof adminSessionResponseSchema>;
+export type AuditLogEntry = z.infer<typeof auditLogEntrySchema>;
 
 export const forceQuerySchema = z.strictObject({ force: z.enum(['true', 'false']).optional() });

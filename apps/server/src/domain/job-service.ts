@@ -1,5 +1,5 @@
 import { DomainError } from './errors.ts';
-import { jobChargeMicro, type FinalJobStatus } from './job-charge.ts';
+import { jobChargeMicro, type CreditTerms, type FinalJobStatus } from './job-charge.ts';
 import type { CallSummary, JobRecord, JobStore } from './jobs.ts';
 import { MICRO_PER_CREDIT, usdToNanos } from './money.ts';
 
@@ -8,6 +8,12 @@ export interface TeamStanding {
   teamId: string;
   status: 'active' | 'suspended' | 'paused';
   maxOpenJobs: number | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxConcurrentCalls: number | null;
+  costMarkupPercentage: number;
+  bodyLogging: 'full' | 'metadata' | 'none';
+  terms: CreditTerms;
 }
 
 /** Port: team lookups for admission checks. */

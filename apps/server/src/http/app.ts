@@ -5,11 +5,22 @@ import { registerErrorHandler } from './plugins/error-handler.ts';
 import { registerRequestContext, requestIdFrom } from './plugins/request-context.ts';
 import { RouteRegistry } from './route-registry.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerJobsRoutes } from './routes/client/jobs-routes.ts';
+import { registerTeamJobsRoutes } from './routes/client/team-jobs-routes.ts';
 // ==== imports: tenancy & credits routes ====
+import { registerCreditRoutes } from './routes/admin/credits-routes.ts';
+import { registerOrganizationRoutes } from './routes/admin/organizations-routes.ts';
+import { registerTeamRoutes } from './routes/admin/teams-routes.ts';
+import { registerVirtualKeyRoutes } from './routes/admin/virtual-keys-routes.ts';
 // ==== end imports: tenancy & credits routes ====
 // ==== imports: catalog routes ====
 // ==== end imports: catalog routes ====
 // ==== imports: admin users & audit routes ====
+import { exposeRouteRegistry } from './route-inventory.ts';
+import { registerAdminJobsRoutes } from './routes/admin/admin-jobs-routes.ts';
+import { registerAdminUsersRoutes } from './routes/admin/admin-users-routes.ts';
+import { registerAnalyticsRoutes } from './routes/admin/analytics-routes.ts';
+import { registerAuditRoutes } from './routes/admin/audit-routes.ts';
 // ==== end imports: admin users & audit routes ====
 
 export interface AppOptions {
@@ -33,19 +44,34 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerErrorHandler(app);
   registerAuth(app, {
     // ==== auth: admin users & audit ====
-    admin: { authenticate: async () => null },
-    audit: { record: async () => undefined },
+    admin: container.adminAuth,
+    audit: container.audit,
     // ==== end auth: admin users & audit ====
     // ==== auth: tenancy & credits ====
-    keys: { authenticate: async () => null },
+    keys: container.keyAuthenticator,
     // ==== end auth: tenancy & credits ====
   });
   registerOpsRoutes(app, registry, { readiness: container.readiness, version: container.version });
+  registerJobsRoutes(app, registry, container.jobs);
+  registerTeamJobsRoutes(app, registry, container.jobStore, container.teamUsage);
   // ==== routes: tenancy & credits ====
+  registerOrganizationRoutes(app, registry, { organizations: container.organizations, teams: container.teams });
+  registerTeamRoutes(app, registry, { teams: container.teams });
+  registerVirtualKeyRoutes(app, registry, { teams: container.teams, virtualKeys: container.virtualKeys });
+  registerCreditRoutes(app, registry, { credits: container.credits });
+  // Pending last_used_at writes go out before the database closes.
+  app.addHook('onClose', async () => { await container.keyAuthenticator.close(); });
   // ==== end routes: tenancy & credits ====
   // ==== routes: catalog ====
   // ==== end routes: catalog ====
   // ==== routes: admin users & audit ====
+  registerAdminUsersRoutes(app, registry, {
+    auth: container.adminAuth, users: container.adminUsers, audit: container.audit, secureCookies: container.config.nodeEnv === 'production',
+  });
+  registerAuditRoutes(app, registry, { audit: container.audit });
+  registerAdminJobsRoutes(app, registry, { reports: container.adminReports });
+  registerAnalyticsRoutes(app, registry, { reports: container.adminReports });
+  exposeRouteRegistry(app, registry);
   // ==== end routes: admin users & audit ====
   return app;
 }

@@ -25,7 +25,7 @@ export function toJobRecord(row: JobRow): JobRecord {
 }
 
 interface TeamTermsRow {
-  credits_allocated: number; credits_used: number; budget_mode: CreditTerms['budgetMode']; failed_job_policy: CreditTerms['failedJobPolicy'];
+  credits_allocated: number; credits_used: number; credits_reserved: number; budget_mode: CreditTerms['budgetMode']; failed_job_policy: CreditTerms['failedJobPolicy'];
   credits_per_dollar: string; tokens_per_credit: number;
 }
 
@@ -90,11 +90,14 @@ export class JobRepository implements JobStore {
         budgetMode: team.budget_mode, failedJobPolicy: team.failed_job_policy,
         creditsPerDollar: Number(team.credits_per_dollar), tokensPerCredit: team.tokens_per_credit,
       };
-      const chargeMicro = charge(job, terms);
       const released = await tx.query<{ amount: number }>(
         `UPDATE reservations SET status = 'released', released_at = now() WHERE job_id = $1 AND status = 'held' RETURNING amount`, [jobId]);
       const releasedMicro = released.reduce((sum, row) => sum + row.amount, 0);
       const before = team.credits_allocated - team.credits_used;
+      // Holds make the charge fit; the cap is the last line of defence: a balance never goes below zero,
+      // even if an upstream returned more than the worst case that was held for it.
+      const spendable = Math.max(0, before - (team.credits_reserved - releasedMicro));
+      const chargeMicro = Math.min(charge(job, terms), spendable);
       await tx.query(
         `UPDATE teams SET credits_reserved = credits_reserved - $2, credits_used = credits_used + $3, updated_at = now() WHERE team_id = $1`,
         [job.teamId, releasedMicro, chargeMicro],
@@ -158,7 +161,7 @@ export class JobRepository implements JobStore {
 
 async function lockTeam(tx: Queryable, teamId: string): Promise<TeamTermsRow> {
   const rows = await tx.query<TeamTermsRow>(
-    'SELECT credits_allocated, credits_used, budget_mode, failed_job_policy, credits_per_dollar, tokens_per_credit FROM teams WHERE team_id = $1 FOR UPDATE', [teamId]);
+    'SELECT credits_allocated, credits_used, credits_reserved, budget_mode, failed_job_policy, credits_per_dollar, tokens_per_credit FROM teams WHERE team_id = $1 FOR UPDATE', [teamId]);
   if (!rows[0]) throw new Error(`team ${teamId} of an existing job is missing`);
   return rows[0];
 }

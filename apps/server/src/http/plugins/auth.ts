@@ -72,7 +72,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
   });
 }
 
-const ID_FIELDS = ['organization_id', 'team_id', 'key_id', 'credential_id', 'alias', 'name', 'user_id'];
+// Specific ids before the generic `name`: an admin user's payload has both `user_id` and `name`.
+const ID_FIELDS = ['organization_id', 'team_id', 'key_id', 'credential_id', 'user_id', 'alias', 'name'];
 
 function resourceIdOf(params: unknown, payload: unknown): string | null {
   if (params && typeof params === 'object') {

@@ -1,0 +1,305 @@
+import { GATEWAY_CALL_FIELDS, requestedModelName, type ChatCompletion, type ChatCompletionRequest, type LlmCallRequest } from '@saas-llm/protocol';
+import type { PriceBook, ProviderAdapter, StreamEvent, UpstreamStream } from '@saas-llm/providers';
+import type { AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { TeamStanding, TeamStandingSource } from '../domain/job-service.ts';
+import { callHoldMicro } from '../domain/job-charge.ts';
+import { MICRO_PER_CREDIT, nanosToUsd, withMarkupNanos, tokenCostNanos } from '../domain/money.ts';
+import type { AuthenticatedKey } from '../domain/principals.ts';
+import type { CallCandidate, CandidateSource, ResolvedCandidates } from './call-candidates.ts';
+import { effectivePrices, priceUsage, usageFromReport, type CallCost, type MeteredUsage } from './call-metering.ts';
+import type { CooldownTracker } from './cooldowns.ts';
+import { callWithFallback } from './fallback-loop.ts';
+import type { InFlightCallRegistry } from './in-flight-calls.ts';
+import type { LimitTicket, RateLimiter } from './rate-limiter.ts';
+import type { TokenEstimator } from './token-estimator.ts';
+
+/** Port: the adapter of a provider. */
+export interface AdapterLookup {
+  adapterFor(provider: string): ProviderAdapter;
+}
+
+export interface PipelineLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface CallPipelineDependencies {
+  candidates: CandidateSource;
+  adapters: AdapterLookup;
+  calls: CallStore;
+  teams: TeamStandingSource;
+  limiter: RateLimiter;
+  cooldowns: CooldownTracker;
+  inFlight: InFlightCallRegistry;
+  priceBook: PriceBook;
+  tokens: TokenEstimator;
+  log: PipelineLogger;
+}
+
+/** A call that passed every check before the upstream: it holds a rate-limit ticket, an admission and a cancel switch. */
+export interface AdmittedCall {
+  callId: string;
+  jobId: string;
+  key: AuthenticatedKey;
+  standing: TeamStanding;
+  requestedName: string;
+  resolved: ResolvedCandidates;
+  /** The body sent upstream (gateway fields removed; `model` set per attempt). */
+  upstreamRequest: ChatCompletionRequest;
+  purpose: string | null;
+  callMetadata: Record<string, unknown> | null;
+  stream: boolean;
+  promptEstimate: number;
+  admission: CallAdmission;
+  ticket: LimitTicket;
+  controller: AbortController;
+  untrack: () => void;
+  createdAt: Date;
+  started: number;
+  attempts: AttemptRecord[];
+}
+
+/** What the tenant gets back in `metadata` and the call record holds. */
+export interface SettledCall {
+  record: CallRecord;
+  usage: MeteredUsage;
+  cost: CallCost;
+  metadata: { model_group: string; latency_ms: number; ttft_ms?: number | null; attempts: number; cost_usd: number };
+}
+
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+const BODY_LOG_LIMIT = 64 * 1024;
+
+/**
+ * The call pipeline: resolve → limits → admit (atomic job + credit checks) → call with retry/fallback →
+ * meter → settle. Streams forward upstream bytes unchanged and read usage on the way.
+ */
+export class CallPipeline {
+  constructor(private readonly deps: CallPipelineDependencies) {}
+
+  /** Every check before the upstream. Throws a DomainError (401/402/403/404/409/429) without side effects. */
+  async admit(jobId: string, key: AuthenticatedKey, body: LlmCallRequest, stream: boolean, clientSignal: AbortSignal | null): Promise<AdmittedCall> {
+    const standing = await this.deps.teams.getStanding(key.teamId);
+    if (!standing) throw new DomainError('invalid_api_key', 'Invalid API key: it is missing, unknown, revoked or expired.');
+    if (standing.status === 'suspended') throw new DomainError('team_suspended', `Team '${key.teamId}' is suspended.`);
+    if (standing.status === 'paused') throw new DomainError('team_paused', `Team '${key.teamId}' is paused.`);
+    const requestedName = requestedModelName(body);
+    if (key.allowedModelGroups && !key.allowedModelGroups.includes(requestedName)) {
+      throw new DomainError('model_not_allowed', `This key may not call '${requestedName}'.`, 'model');
+    }
+    const upstreamRequest = toUpstreamRequest(body, requestedName, stream);
+    const promptEstimate = this.deps.tokens.quickPromptTokens(upstreamRequest);
+    const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
+    const resolved = await this.deps.candidates.resolve(requestedName, key.teamId, {
+      tools: Boolean(body.tools && body.tools.length > 0),
+      jsonSchema: body.response_format?.type === 'json_schema',
+      vision: hasImages(upstreamRequest),
+      embeddings: false,
+      promptTokens: promptEstimate,
+      maxOutputTokens: requestedOutput,
+    });
+    if (resolved.candidates.length === 0) {
+      throw new DomainError('upstream_unavailable', `Every deployment of '${requestedName}' is inactive, cooling down or cannot serve this request.`);
+    }
+    const worst = this.worstCase(resolved.candidates, promptEstimate, requestedOutput, standing);
+    const ticket = this.deps.limiter.admit([
+      { id: `team:${key.teamId}`, limits: { rpm: standing.rpmLimit, tpm: standing.tpmLimit, concurrent: standing.maxConcurrentCalls } },
+      { id: `key:${key.keyId}`, limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrent: null } },
+    ], worst.tokens);
+    const callId = crypto.randomUUID();
+    let outcome;
+    try {
+      outcome = await this.deps.calls.admit({ callId, jobId, teamId: key.teamId, worstCostNanos: worst.clientCostNanos, holdMicro: worst.holdMicro });
+    } catch (error) {
+      ticket.release(0);
+      throw error;
+    }
+    if (outcome.kind !== 'admitted') {
+      ticket.release(0);
+      throw admissionError(outcome, jobId, key.teamId, worst.holdMicro);
+    }
+    const controller = new AbortController();
+    if (clientSignal) {
+      if (clientSignal.aborted) controller.abort(clientSignal.reason);
+      else clientSignal.addEventListener('abort', () => controller.abort(clientSignal.reason), { once: true });
+    }
+    const untrack = this.deps.inFlight.track(jobId, controller);
+    return {
+      callId, jobId, key, standing, requestedName, resolved, upstreamRequest, purpose: body.purpose ?? null,
+      callMetadata: body.call_metadata ?? null, stream, promptEstimate, admission: outcome.admission, ticket, controller, untrack,
+      createdAt: new Date(), started: performance.now(), attempts: [],
+    };
+  }
+
+  /** A non-streaming call: retry/fallback, then metering and settlement. Throws a DomainError when it fails. */
+  async complete(call: AdmittedCall): Promise<{ completion: ChatCompletion; settled: SettledCall }> {
+    try {
+      const { value, candidate } = await callWithFallback({
+        modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
+        retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
+        attempt: (next) => this.deps.adapters.adapterFor(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, next.target, { signal: call.controller.signal }),
+      });
+      if (value.droppedParams.length > 0) this.deps.log.warn({ alias: candidate.alias, dropped: value.droppedParams }, 'parameters dropped for this upstream');
+      const usage = value.usage ? usageFromReport(value.usage) : await this.estimateUsage(call, completionText(value.completion));
+      const completion: ChatCompletion = { ...value.completion, model: call.requestedName };
+      const settled = await this.settle(call, candidate, 'succeeded', usage, null, null, completion);
+      return { completion, settled };
+    } catch (error) {
+      if (error instanceof DomainError) {
+        // The upstream refused or failed: nothing was generated, nothing is metered.
+        await this.settleFailure(call, error);
+        throw error;
+      }
+      // Cancelled (client gone, job cancelled): the upstream may have read the prompt; meter that estimate.
+      const prompt = await this.deps.tokens.promptTokens(call.upstreamRequest);
+      await this.settle(call, lastCandidate(call), 'cancelled', { promptTokens: prompt, completionTokens: 0, cachedTokens: 0, totalTokens: prompt, source: 'estimated' },
+        { code: 'cancelled', message: 'The call was cancelled.' }, null, null);
+      throw new DomainError('upstream_error', 'The call was cancelled before the upstream answered.');
+    }
+  }
+
+  /**
+   * Opens the upstream stream with fallback, up to its first event (the window in which fallback is still
+   * invisible to the client). `onWaiting` fires every `keepaliveMs` while waiting.
+   */
+  async openStream(call: AdmittedCall, onWaiting: () => void, keepaliveMs = 15_000): Promise<{ stream: UpstreamStream; first: IteratorResult<StreamEvent>; iterator: AsyncIterator<StreamEvent>; candidate: CallCandidate }> {
+    const timer = setInterval(onWaiting, keepaliveMs);
+    try {
+      const { value, candidate } = await callWithFallback({
+        modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
+        retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
+        attempt: async (next) => {
+          const stream = await this.deps.adapters.adapterFor(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, next.target, { signal: call.controller.signal });
+          const iterator = stream[Symbol.asyncIterator]();
+          try {
+            const first = await iterator.next();
+            return { stream, iterator, first };
+          } catch (error) {
+            stream.abort();
+            throw error;
+          }
+        },
+      });
+      if (value.stream.droppedParams.length > 0) this.deps.log.warn({ alias: candidate.alias, dropped: value.stream.droppedParams }, 'parameters dropped for this upstream');
+      return { ...value, candidate };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Settles a call that failed before any byte reached the client (the route answers with the error). */
+  async settleFailure(call: AdmittedCall, error: DomainError | null): Promise<void> {
+    await this.settle(call, lastCandidate(call), error ? 'failed' : 'cancelled', { promptTokens: 0, completionTokens: 0, cachedTokens: 0, totalTokens: 0, source: 'estimated' },
+      { code: error?.code ?? 'cancelled', message: error?.message ?? 'The call was cancelled.' }, null, null);
+  }
+
+  /** Usage of a finished or abandoned stream: reported by the upstream, else counted (prompt + text streamed). */
+  async streamUsage(call: AdmittedCall, reported: ReturnType<typeof usageFromReport> | null, streamedText: string): Promise<MeteredUsage> {
+    return reported ?? this.estimateUsage(call, streamedText);
+  }
+
+  /** Records the call, adds it to the job, shrinks its credit hold, releases its ticket and in-flight slot. */
+  async settle(call: AdmittedCall, candidate: CallCandidate | null, status: CallRecord['status'], usage: MeteredUsage, error: CallRecord['error'], ttftMs: number | null, response: unknown): Promise<SettledCall> {
+    const prices = candidate ? effectivePrices(candidate, this.deps.priceBook) : null;
+    const cost = candidate ? priceUsage(usage, prices, call.standing.costMarkupPercentage) : { providerCostNanos: 0, clientCostNanos: 0, unpriced: false };
+    if (cost.unpriced && usage.totalTokens > 0) {
+      this.deps.log.warn({ alias: candidate?.alias, model: candidate?.target.model }, 'unpriced call: no deployment price and no shipped price; recorded at cost 0');
+    }
+    const latencyMs = Math.round(performance.now() - call.started);
+    const logging = call.standing.bodyLogging;
+    const record: CallRecord = {
+      callId: call.callId, jobId: call.jobId, teamId: call.key.teamId, keyId: call.key.keyId, requestedModel: call.requestedName,
+      modelGroup: call.resolved.modelGroup ?? call.requestedName, deploymentAlias: candidate?.alias ?? null, provider: candidate?.target.provider ?? null,
+      providerModel: candidate?.target.model ?? null, attempts: call.attempts, status, stream: call.stream, promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, totalTokens: usage.totalTokens, usageSource: usage.source,
+      providerCostNanos: cost.providerCostNanos, clientCostNanos: cost.clientCostNanos, unpriced: cost.unpriced, latencyMs, ttftMs,
+      purpose: call.purpose, requestBody: logging === 'full' ? capBody(call.upstreamRequest) : null,
+      responseBody: logging === 'full' && response !== null ? capBody(response) : null, error, createdAt: call.createdAt, finishedAt: new Date(),
+    };
+    const actualHold = callHoldMicro(call.standing.terms, cost.clientCostNanos, usage.totalTokens);
+    try {
+      await this.deps.calls.settle(record, call.admission, call.admission.reservationId ? actualHold : 0, status === 'succeeded' ? call.callMetadata : null);
+    } finally {
+      call.ticket.release(usage.totalTokens);
+      call.untrack();
+    }
+    return {
+      record, usage, cost,
+      metadata: { model_group: record.modelGroup!, latency_ms: latencyMs, ...(call.stream ? { ttft_ms: ttftMs } : {}), attempts: call.attempts.length, cost_usd: nanosToUsd(cost.clientCostNanos) },
+    };
+  }
+
+  private async estimateUsage(call: AdmittedCall, completionText: string): Promise<MeteredUsage> {
+    const promptTokens = await this.deps.tokens.promptTokens(call.upstreamRequest);
+    const completionTokens = await this.deps.tokens.textTokens(completionText);
+    return { promptTokens, completionTokens, cachedTokens: 0, totalTokens: promptTokens + completionTokens, source: 'estimated' };
+  }
+
+  /** The worst case of a call across its candidates: client cost, tokens, and the credit hold it needs. */
+  private worstCase(candidates: readonly CallCandidate[], promptTokens: number, requestedOutput: number | null, standing: TeamStanding) {
+    let providerNanos = 0;
+    let maxOutput = 0;
+    for (const candidate of candidates) {
+      const output = requestedOutput ?? candidate.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+      maxOutput = Math.max(maxOutput, output);
+      const prices = effectivePrices(candidate, this.deps.priceBook);
+      if (prices) providerNanos = Math.max(providerNanos, tokenCostNanos(promptTokens, prices.input) + tokenCostNanos(output, prices.output));
+    }
+    const clientCostNanos = withMarkupNanos(providerNanos, standing.costMarkupPercentage);
+    const tokens = promptTokens + maxOutput;
+    return { clientCostNanos, tokens, holdMicro: callHoldMicro(standing.terms, clientCostNanos, tokens) };
+  }
+}
+
+function admissionError(outcome: Exclude<Awaited<ReturnType<CallStore['admit']>>, { kind: 'admitted' }>, jobId: string, teamId: string, holdMicro: number): DomainError {
+  switch (outcome.kind) {
+    case 'job_not_found':
+      return new DomainError('job_not_found', `Job '${jobId}' was not found.`);
+    case 'job_closed':
+      return new DomainError('job_closed', `Job '${jobId}' is ${outcome.status}; no more calls can be made in it.`);
+    case 'max_calls':
+      return new DomainError('job_budget_exceeded', `Job '${jobId}' has reached its max_calls of ${outcome.maxCalls}.`, 'max_calls');
+    case 'max_cost':
+      return new DomainError('job_budget_exceeded', `This call could take job '${jobId}' past its max_cost_usd of ${nanosToUsd(outcome.maxCostNanos)} (already spent or held: ${nanosToUsd(outcome.spentNanos)}).`, 'max_cost_usd');
+    case 'insufficient_credits': {
+      const available = outcome.availableMicro / MICRO_PER_CREDIT;
+      const required = holdMicro / MICRO_PER_CREDIT;
+      return new DomainError('insufficient_credits', `Team '${teamId}' has ${available} credits available; this call needs up to ${required}.`, null,
+        { credits_available: available, credits_required: required });
+    }
+  }
+}
+
+/** The body sent upstream: gateway fields removed, stream flag set. */
+function toUpstreamRequest(body: LlmCallRequest, requestedName: string, stream: boolean): ChatCompletionRequest {
+  const upstream: Record<string, unknown> = { ...body, model: requestedName };
+  for (const field of GATEWAY_CALL_FIELDS) delete upstream[field];
+  if (stream) upstream.stream = true;
+  else delete upstream.stream;
+  if (!stream) delete upstream.stream_options;
+  return upstream as ChatCompletionRequest;
+}
+
+function hasImages(request: ChatCompletionRequest): boolean {
+  return request.messages.some((message) => Array.isArray((message as { content?: unknown }).content)
+    && ((message as { content: Array<{ type?: string }> }).content).some((part) => part.type === 'image_url'));
+}
+
+function completionText(completion: ChatCompletion): string {
+  return completion.choices.map((choice) => {
+    const message = choice.message as { content?: unknown; tool_calls?: unknown } | null | undefined;
+    return `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`;
+  }).join('');
+}
+
+function lastCandidate(call: AdmittedCall): CallCandidate | null {
+  const last = call.attempts.at(-1);
+  if (!last) return null;
+  return call.resolved.candidates.find((candidate) => candidate.alias === last.deploymentAlias) ?? null;
+}
+
+function capBody(body: unknown): unknown {
+  const text = JSON.stringify(body);
+  return text.length <= BODY_LOG_LIMIT ? body : { truncated: true, bytes: text.length, preview: text.slice(0, 4096) };
+}
+

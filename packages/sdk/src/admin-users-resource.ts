@@ -1,0 +1,80 @@
+import { pathOf, type HttpTransport, type RequestOptions } from './http-transport.ts';
+import type { AdminList } from './admin-list.ts';
+import type {
+  AdminLogin, AdminSession, AdminSetup, AdminUser, AdminUserCreate, AdminUserUpdate, AuditLogEntry, AuditLogQuery, ChangePassword,
+} from './admin-types.ts';
+
+/** What `setup` answers: the first owner, with a session when the server opens one. */
+export interface AdminSetupResult {
+  user?: AdminUser;
+  token?: string;
+  expires_at?: string;
+  [field: string]: unknown;
+}
+
+/** Admin users, their sessions, and the audit log of admin mutations. */
+export class AdminUsersResource {
+  constructor(private readonly http: HttpTransport) {}
+
+  /** Whether the first owner still has to be created. `GET /api/admin-users/setup/status` */
+  setupStatus(options?: RequestOptions): Promise<{ needs_setup: boolean }> {
+    return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/setup/status' });
+  }
+
+  /** Creates the first owner; refused once any admin user exists. `POST /api/admin-users/setup` */
+  setup(body: AdminSetup, options?: RequestOptions): Promise<AdminSetupResult> {
+    return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/setup', body });
+  }
+
+  /**
+   * Logs in with email and password. Pass the returned `token` as `sessionToken` to a new
+   * `SaaSLLMAdminClient`; in the console the session cookie set by this answer is enough.
+   * `POST /api/admin-users/login`
+   */
+  login(body: AdminLogin, options?: RequestOptions): Promise<AdminSession> {
+    return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/login', body });
+  }
+
+  /** Revokes the current session. `POST /api/admin-users/logout` */
+  logout(options?: RequestOptions): Promise<unknown> {
+    return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/logout', idempotent: true });
+  }
+
+  /** The admin user behind the current credentials. `GET /api/admin-users/me` */
+  me(options?: RequestOptions): Promise<AdminUser> {
+    return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/me' });
+  }
+
+  /** Changes the current user's password. `POST /api/admin-users/me/change-password` */
+  changePassword(body: ChangePassword, options?: RequestOptions): Promise<unknown> {
+    return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/me/change-password', body });
+  }
+
+  /** Lists admin users. `GET /api/admin-users` */
+  list(options?: RequestOptions): Promise<AdminList<AdminUser>> {
+    return this.http.request({ ...options, method: 'GET', path: '/api/admin-users' });
+  }
+
+  /** Creates an admin user with a role (only owners may create owners). `POST /api/admin-users` */
+  create(body: AdminUserCreate, options?: RequestOptions): Promise<AdminUser> {
+    return this.http.request({ ...options, method: 'POST', path: '/api/admin-users', body });
+  }
+
+  /** Changes an admin user's name, role, status or password. `PUT /api/admin-users/{user_id}` */
+  update(userId: string, body: AdminUserUpdate, options?: RequestOptions): Promise<AdminUser> {
+    return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'admin-users', userId), body });
+  }
+
+  /** Deletes an admin user. `DELETE /api/admin-users/{user_id}` */
+  delete(userId: string, options?: RequestOptions): Promise<unknown> {
+    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'admin-users', userId) });
+  }
+
+  /**
+   * Reads the audit log (who changed what, when, from where, with a redacted diff), filtered by actor,
+   * resource type and time. `GET /api/admin-users/audit-logs`
+   */
+  auditLogs(query: AuditLogQuery = {}, options?: RequestOptions): Promise<AdminList<AuditLogEntry>> {
+    return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/audit-logs', query: { ...query } });
+  }
+}
