@@ -52,6 +52,10 @@ const SERVER_LAYERS: Record<string, string[]> = {
 function violation(file: string, from: string, to: string, specifier: string): string | null {
   const toServer = to.startsWith('server/');
   if (toServer && !from.startsWith('server/')) return 'nothing outside apps/server imports it';
+  // Unit tests next to a package's code run in Node and may use the test tooling: node: modules, the
+  // testkit (fake provider servers), fast-check and zod (e.g. to validate generated JSON).
+  const TEST_TOOLING = ['testkit', 'npm:fast-check', 'npm:zod'];
+  if (file.endsWith('.test.ts') && !from.startsWith('server/') && (to.startsWith('npm:node:') || TEST_TOOLING.includes(to))) return null;
   if (from === 'protocol' && to !== 'protocol' && to !== 'npm:zod') return 'protocol depends on zod only';
   if (from === 'providers' && !['providers', 'protocol'].includes(to) && !to.startsWith('npm:node:') && to !== 'npm:undici') {
     return 'providers depends on protocol, undici and node: modules only';

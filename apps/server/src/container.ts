@@ -24,6 +24,19 @@ import { TeamRepository } from './storage/team-repository.ts';
 import { VirtualKeyRepository } from './storage/virtual-key-repository.ts';
 // ==== end imports: tenancy & credits ====
 // ==== imports: catalog ====
+import { PriceBook, SHIPPED_PRICE_TABLE } from '@saas-llm/providers';
+import { AccessGroupService } from './domain/access-group-service.ts';
+import { DeploymentService } from './domain/deployment-service.ts';
+import { ModelGroupService } from './domain/model-group-service.ts';
+import { ModelResolver } from './domain/model-resolution.ts';
+import { PricingService } from './domain/pricing-service.ts';
+import { ProviderCredentialService } from './domain/provider-credential-service.ts';
+import { SecretBox } from './domain/secret-box.ts';
+import { PgAccessGroupRepository } from './storage/access-group-repository.ts';
+import { PgCatalogReader } from './storage/catalog-reader.ts';
+import { PgCredentialRepository } from './storage/credential-repository.ts';
+import { PgDeploymentRepository } from './storage/deployment-repository.ts';
+import { PgModelGroupRepository } from './storage/model-group-repository.ts';
 // ==== end imports: catalog ====
 // ==== imports: admin users & audit ====
 import { AdminAuthService } from './domain/admin-auth-service.ts';
@@ -55,6 +68,20 @@ export interface Container {
   keyAuthenticator: CachingKeyAuthenticator;
   // ==== end fields: tenancy & credits ====
   // ==== fields: catalog ====
+  /** AES-256-GCM of provider secrets under `config.encryptionKey`. */
+  secretBox: SecretBox;
+  providerCredentials: ProviderCredentialService;
+  deployments: DeploymentService;
+  modelGroups: ModelGroupService;
+  accessGroups: AccessGroupService;
+  /**
+   * Name → ordered candidates, served from memory. The catalog services invalidate it on every change and
+   * team access-group changes reach it through `teamChanges`; call `invalidate()` after any other change.
+   */
+  modelResolver: ModelResolver;
+  /** The shipped price table (deployments without their own prices are metered from it). */
+  priceBook: PriceBook;
+  pricing: PricingService;
   // ==== end fields: catalog ====
   // ==== fields: admin users & audit ====
   /** Master key and admin sessions (the auth hook's `AdminAuthenticator`), logins. */
@@ -96,6 +123,18 @@ export async function buildContainer(config: Config, db: Database): Promise<Cont
   const credits = new CreditLedger(new CreditLedgerRepository(db), teamChanges);
   // ==== end construction: tenancy & credits ====
   // ==== construction: catalog ====
+  const secretBox = new SecretBox(config.encryptionKey);
+  const priceBook = new PriceBook(SHIPPED_PRICE_TABLE);
+  const modelResolver = new ModelResolver(new PgCatalogReader(db), secretBox, { prices: priceBook });
+  teamChanges.subscribe((teamId) => modelResolver.invalidateTeam(teamId));
+  const credentialRepository = new PgCredentialRepository(db);
+  const deploymentRepository = new PgDeploymentRepository(db);
+  const modelGroupRepository = new PgModelGroupRepository(db);
+  const providerCredentials = new ProviderCredentialService(credentialRepository, secretBox, modelResolver);
+  const deployments = new DeploymentService(deploymentRepository, credentialRepository, modelResolver);
+  const modelGroups = new ModelGroupService(modelGroupRepository, deploymentRepository, modelResolver);
+  const accessGroups = new AccessGroupService(new PgAccessGroupRepository(db), modelGroupRepository, deploymentRepository, modelResolver);
+  const pricing = new PricingService(deploymentRepository, credentialRepository, priceBook);
   // ==== end construction: catalog ====
   // ==== construction: admin users & audit ====
   const adminUserStore = new PgAdminUserStore(db);
@@ -129,6 +168,14 @@ export async function buildContainer(config: Config, db: Database): Promise<Cont
     keyAuthenticator,
     // ==== end wiring: tenancy & credits ====
     // ==== wiring: catalog ====
+    secretBox,
+    providerCredentials,
+    deployments,
+    modelGroups,
+    accessGroups,
+    modelResolver,
+    priceBook,
+    pricing,
     // ==== end wiring: catalog ====
     // ==== wiring: admin users & audit ====
     adminAuth,

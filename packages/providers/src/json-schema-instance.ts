@@ -1,3 +1,4 @@
+import { sampleRegex } from './regex-sample.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 /*
@@ -6,8 +7,8 @@ import type { SeededRandom } from './seeded-random.ts';
  * min/maxProperties), arrays (items, prefixItems, min/maxItems, uniqueItems), enum, const, string formats
  * and lengths, numeric bounds (inclusive and exclusive, draft-4 and draft-6 forms, multipleOf), integer,
  * anyOf/oneOf (a non-null branch), allOf (merged), $ref into $defs/definitions (recursive schemas end by
- * leaving optional properties out past a depth), type lists and OpenAPI `nullable`. Not attempted:
- * producing strings for arbitrary `pattern`s (a few generic candidates are tried), `not`, `if/then/else`.
+ * leaving optional properties out past a depth), type lists, OpenAPI `nullable`, and `pattern`s simple
+ * enough for `sampleRegex`. Not attempted: `not`, `if/then/else`, `patternProperties`, `contains`.
  */
 
 type Schema = Record<string, unknown>;
@@ -211,9 +212,10 @@ class InstanceBuilder {
     const base = HINTED_TEXT.find(([pattern]) => pattern.test(hint))?.[1] ?? (hint ? `example ${hint.replace(/_/g, ' ')}` : 'example text');
     if (typeof schema.pattern === 'string') {
       const pattern = new RegExp(schema.pattern, 'u');
-      const candidates = [base, hint, 'example', 'abc', 'ABC', '123', 'abc123', 'ABC-123', 'a', 'A', '1', 'x'.repeat(Math.max(minLength, 1))];
-      const match = candidates.map(fitted).find((candidate) => pattern.test(candidate));
-      if (match !== undefined) return match;
+      const sampled = sampleRegex(schema.pattern);
+      const candidates = [base, hint, 'example', 'abc', 'ABC', '123', 'abc123', 'a', 'x'.repeat(Math.max(minLength, 1))];
+      const match = [sampled, ...candidates.map(fitted)].find((candidate) => candidate !== null && pattern.test(candidate) && Array.from(candidate).length >= minLength && Array.from(candidate).length <= maxLength);
+      if (match !== undefined && match !== null) return match;
     }
     return fitted(base);
   }
@@ -243,6 +245,11 @@ class InstanceBuilder {
     let high = highBounds.length > 0 ? Math.min(...highBounds) : undefined;
     if (low === undefined) low = high === undefined ? 0 : Math.min(0, high - 100);
     if (high === undefined) high = low + 100;
+    // Sample a readable window near zero of a wide range (zod emits ±MAX_SAFE_INTEGER for int()).
+    if (high - low > 1000) {
+      low = Math.min(Math.max(0, low), high);
+      high = Math.min(high, low + 100);
+    }
     const step = num(schema.multipleOf);
     if (step !== undefined && step > 0) {
       const decimals = (String(step).split('.')[1] ?? '').length;

@@ -53,7 +53,7 @@ function classifyStatus(status: number, code: string | null, type: string | null
 /** An `UpstreamHttpError` for a non-2xx answer; its message is the provider's, redacted. */
 export function errorFromResponse(status: number, headers: UpstreamHeaders, bodyText: string, redaction: RedactionContext): UpstreamError {
   const described = describeErrorBody(bodyText.slice(0, 64 * 1024));
-  const message = redactUpstreamText(described.message ?? `The upstream answered HTTP ${status}.`, [redaction.apiKey, redaction.host]) || `The upstream answered HTTP ${status}.`;
+  const message = redactUpstreamText(described.message ?? `The upstream answered HTTP ${status}.`, redaction) || `The upstream answered HTTP ${status}.`;
   const kind = classifyStatus(status, described.code, described.type, message);
   return new UpstreamHttpError(kind, message, {
     upstreamStatus: status,
@@ -68,7 +68,7 @@ export function errorFromResponse(status: number, headers: UpstreamHeaders, body
  */
 export function errorFromStreamEvent(payload: string, redaction: RedactionContext): UpstreamError {
   const described = describeErrorBody(payload);
-  const message = redactUpstreamText(described.message ?? 'The upstream reported an error mid-stream.', [redaction.apiKey, redaction.host]);
+  const message = redactUpstreamText(described.message ?? 'The upstream reported an error mid-stream.', redaction);
   const status = Number(described.code);
   const kind = Number.isInteger(status) && status >= 400 ? classifyStatus(status, null, described.type, message) : OVERLOADED_TEXT.test(message) ? 'overloaded' : 'server';
   return new UpstreamHttpError(kind, message, { providerCode: described.code ?? described.type });

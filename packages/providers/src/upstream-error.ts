@@ -160,19 +160,18 @@ const MAX_MESSAGE_LENGTH = 1000;
 
 /**
  * Removes secrets and addresses from provider text before it can reach a tenant or an error message:
- * the given secrets (callers pass the API key and the upstream's host; a long key's last 4 characters go
- * too, since providers echo masked keys by them), common key shapes, and URLs.
+ * URLs, common key shapes, the deployment's API key (in full, and its last 4 characters, by which
+ * providers echo masked keys), and the upstream's host name. Long texts are cut.
  */
-export function redactUpstreamText(text: string, secrets: ReadonlyArray<string | null | undefined> = []): string {
-  let cleaned = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    cleaned = cleaned.split(secret).join('[redacted]');
-    // A provider may echo a masked key: its last characters identify it, so they go too.
-    if (secret.length >= 12) cleaned = cleaned.split(secret.slice(-4)).join('[redacted]');
-  }
-  cleaned = cleaned.replace(URL_PATTERN, '[redacted-url]');
+export function redactUpstreamText(text: string, context: { apiKey?: string | null; host?: string | null } = {}): string {
+  let cleaned = text.replace(URL_PATTERN, '[redacted-url]');
   for (const pattern of KEY_PATTERNS) cleaned = cleaned.replace(pattern, '[redacted-key]');
+  const { apiKey, host } = context;
+  if (apiKey && apiKey.length >= 4) {
+    cleaned = cleaned.split(apiKey).join('[redacted-key]');
+    if (apiKey.length >= 12) cleaned = cleaned.split(apiKey.slice(-4)).join('[redacted]');
+  }
+  if (host) cleaned = cleaned.split(host).join('[redacted-host]');
   if (cleaned.length > MAX_MESSAGE_LENGTH) cleaned = `${cleaned.slice(0, MAX_MESSAGE_LENGTH)}…`;
   return cleaned.trim();
 }

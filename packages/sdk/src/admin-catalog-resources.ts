@@ -1,9 +1,8 @@
 import type { CredentialCreate, DeploymentCreate, GroupMember, ModelGroupCreate } from '@saas-llm/protocol';
 import { pathOf, type HttpTransport, type RequestOptions } from './http-transport.ts';
-import type { AdminList } from './admin-list.ts';
 import type {
-  AccessGroup, AccessGroupCreate, AccessGroupMembers, AccessGroupUpdate, CredentialUpdate, Deployment, DeploymentUpdate,
-  ModelGroup, ModelGroupResolution, ModelGroupUpdate, ProviderCredential,
+  AccessGroup, AccessGroupCreate, AccessGroupMembers, AccessGroupUpdate, CatalogDeleted, CredentialUpdate, DeleteOptions, Deployment,
+  DeploymentUpdate, ModelGroup, ModelGroupResolution, ModelGroupResolveQuery, ModelGroupUpdate, ProviderCredential,
 } from './admin-types.ts';
 
 /** Provider credentials. Secrets are write-only: answers carry at most their last 4 characters. */
@@ -11,7 +10,7 @@ export class CredentialsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists every credential, without secrets. `GET /api/provider-credentials` */
-  list(options?: RequestOptions): Promise<AdminList<ProviderCredential>> {
+  list(options?: RequestOptions): Promise<ProviderCredential[]> {
     return this.http.request({ ...options, method: 'GET', path: '/api/provider-credentials' });
   }
 
@@ -30,8 +29,8 @@ export class CredentialsResource {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'provider-credentials', credentialId), body });
   }
 
-  /** Deletes a credential. `DELETE /api/provider-credentials/{id}` */
-  delete(credentialId: string, options?: RequestOptions): Promise<unknown> {
+  /** Deletes a credential; refused with a `ConflictError` while deployments use it. `DELETE /api/provider-credentials/{id}` */
+  delete(credentialId: string, options?: RequestOptions): Promise<CatalogDeleted> {
     return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'provider-credentials', credentialId) });
   }
 
@@ -51,7 +50,7 @@ export class ModelsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists every deployment. `GET /api/models` */
-  list(options?: RequestOptions): Promise<AdminList<Deployment>> {
+  list(options?: RequestOptions): Promise<Deployment[]> {
     return this.http.request({ ...options, method: 'GET', path: '/api/models' });
   }
 
@@ -70,9 +69,9 @@ export class ModelsResource {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'models', alias), body });
   }
 
-  /** Deletes a deployment. `DELETE /api/models/{alias}` */
-  delete(alias: string, options?: RequestOptions): Promise<unknown> {
-    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'models', alias) });
+  /** Deletes a deployment; one still in use is refused with a `ConflictError` unless `force` is set. `DELETE /api/models/{alias}` */
+  delete(alias: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<CatalogDeleted> {
+    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'models', alias), query: forceQuery(deleteOptions) });
   }
 }
 
@@ -81,7 +80,7 @@ export class ModelGroupsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists every model group with its members. `GET /api/model-groups` */
-  list(options?: RequestOptions): Promise<AdminList<ModelGroup>> {
+  list(options?: RequestOptions): Promise<ModelGroup[]> {
     return this.http.request({ ...options, method: 'GET', path: '/api/model-groups' });
   }
 
@@ -100,9 +99,9 @@ export class ModelGroupsResource {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'model-groups', name), body });
   }
 
-  /** Deletes a model group. `DELETE /api/model-groups/{name}` */
-  delete(name: string, options?: RequestOptions): Promise<unknown> {
-    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'model-groups', name) });
+  /** Deletes a model group; one still in use is refused with a `ConflictError` unless `force` is set. `DELETE /api/model-groups/{name}` */
+  delete(name: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<CatalogDeleted> {
+    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'model-groups', name), query: forceQuery(deleteOptions) });
   }
 
   /** Replaces the group's members (`alias`, `priority`, `weight`). `PUT /api/model-groups/{name}/models` */
@@ -112,9 +111,10 @@ export class ModelGroupsResource {
 
   /**
    * Dry run of resolution: the candidates in the order they would be tried, and why each other member
-   * was skipped — for a given team when `teamId` is set. `GET /api/model-groups/{name}/resolve`
+   * was skipped — as `team_id` would see it, for a request needing the given capabilities and tokens.
+   * `GET /api/model-groups/{name}/resolve`
    */
-  resolve(name: string, query: { team_id?: string } = {}, options?: RequestOptions): Promise<ModelGroupResolution> {
+  resolve(name: string, query: ModelGroupResolveQuery = {}, options?: RequestOptions): Promise<ModelGroupResolution> {
     return this.http.request({ ...options, method: 'GET', path: pathOf('api', 'model-groups', name, 'resolve'), query: { ...query } });
   }
 }
@@ -124,7 +124,7 @@ export class AccessGroupsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists every access group. `GET /api/model-access-groups` */
-  list(options?: RequestOptions): Promise<AdminList<AccessGroup>> {
+  list(options?: RequestOptions): Promise<AccessGroup[]> {
     return this.http.request({ ...options, method: 'GET', path: '/api/model-access-groups' });
   }
 
@@ -143,13 +143,17 @@ export class AccessGroupsResource {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'model-access-groups', name), body });
   }
 
-  /** Deletes an access group. `DELETE /api/model-access-groups/{name}` */
-  delete(name: string, options?: RequestOptions): Promise<unknown> {
-    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'model-access-groups', name) });
+  /** Deletes an access group; one teams still hold is refused with a `ConflictError` unless `force` is set. `DELETE /api/model-access-groups/{name}` */
+  delete(name: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<CatalogDeleted> {
+    return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'model-access-groups', name), query: forceQuery(deleteOptions) });
   }
 
   /** Replaces what the group grants: model groups and/or deployments. `PUT /api/model-access-groups/{name}/models` */
   setMembers(name: string, body: AccessGroupMembers, options?: RequestOptions): Promise<AccessGroup> {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'model-access-groups', name, 'models'), body });
   }
+}
+
+function forceQuery(deleteOptions: DeleteOptions): { force?: 'true' } {
+  return deleteOptions.force ? { force: 'true' } : {};
 }

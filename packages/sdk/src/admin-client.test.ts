@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SaaSLLMAdminClient } from './admin-client.ts';
-import { listItems } from './admin-list.ts';
 
 /** What the echo server saw, sent back as the answer. */
 interface Echo {
@@ -50,7 +49,7 @@ const routes: Array<[string, (admin: SaaSLLMAdminClient) => Promise<unknown>, st
   ['organizations.update', (a) => a.organizations.update('acme', { name: 'Acme Inc' }), 'PUT', '/api/organizations/acme', {}, { name: 'Acme Inc' }],
   ['organizations.delete', (a) => a.organizations.delete('acme', { force: true }), 'DELETE', '/api/organizations/acme', { force: 'true' }],
   ['organizations.teams', (a) => a.organizations.teams('acme'), 'GET', '/api/organizations/acme/teams'],
-  ['organizations.usage', (a) => a.organizations.usage('acme', { period: '2026-11' }), 'GET', '/api/organizations/acme/usage', { period: '2026-11' }],
+  ['organizations.usage', (a) => a.organizations.usage('acme', { from: '2026-11-01T00:00:00Z' }), 'GET', '/api/organizations/acme/usage', { from: '2026-11-01T00:00:00Z' }],
   ['teams.list', (a) => a.teams.list({ organization_id: 'acme', status: 'active' }), 'GET', '/api/teams', { organization_id: 'acme', status: 'active' }],
   ['teams.create', (a) => a.teams.create({ team_id: 't1', organization_id: 'acme', credits_allocated: 100, access_groups: ['chat'], budget_mode: 'job_based' }), 'POST', '/api/teams/create', {}, { team_id: 't1', organization_id: 'acme', credits_allocated: 100, access_groups: ['chat'], budget_mode: 'job_based' }],
   ['teams.get', (a) => a.teams.get('t1'), 'GET', '/api/teams/t1'],
@@ -84,14 +83,14 @@ const routes: Array<[string, (admin: SaaSLLMAdminClient) => Promise<unknown>, st
   ['models.create', (a) => a.models.create({ alias: 'fast', provider: 'mock', model: 'mock-1' }), 'POST', '/api/models/create', {}, { alias: 'fast', provider: 'mock', model: 'mock-1' }],
   ['models.get', (a) => a.models.get('fast'), 'GET', '/api/models/fast'],
   ['models.update', (a) => a.models.update('fast', { status: 'inactive' }), 'PUT', '/api/models/fast', {}, { status: 'inactive' }],
-  ['models.delete', (a) => a.models.delete('fast'), 'DELETE', '/api/models/fast'],
+  ['models.delete', (a) => a.models.delete('fast', { force: true }), 'DELETE', '/api/models/fast', { force: 'true' }],
   ['modelGroups.list', (a) => a.modelGroups.list(), 'GET', '/api/model-groups'],
   ['modelGroups.create', (a) => a.modelGroups.create({ name: 'chat-fast' }), 'POST', '/api/model-groups/create', {}, { name: 'chat-fast' }],
   ['modelGroups.get', (a) => a.modelGroups.get('chat-fast'), 'GET', '/api/model-groups/chat-fast'],
   ['modelGroups.update', (a) => a.modelGroups.update('chat-fast', { strategy: 'weighted' }), 'PUT', '/api/model-groups/chat-fast', {}, { strategy: 'weighted' }],
   ['modelGroups.delete', (a) => a.modelGroups.delete('chat-fast'), 'DELETE', '/api/model-groups/chat-fast'],
   ['modelGroups.setMembers', (a) => a.modelGroups.setMembers('chat-fast', [{ alias: 'fast', priority: 0 }]), 'PUT', '/api/model-groups/chat-fast/models', {}, { members: [{ alias: 'fast', priority: 0 }] }],
-  ['modelGroups.resolve', (a) => a.modelGroups.resolve('chat-fast', { team_id: 't1' }), 'GET', '/api/model-groups/chat-fast/resolve', { team_id: 't1' }],
+  ['modelGroups.resolve', (a) => a.modelGroups.resolve('chat-fast', { team_id: 't1', tools: true, prompt_tokens: 900 }), 'GET', '/api/model-groups/chat-fast/resolve', { team_id: 't1', tools: 'true', prompt_tokens: '900' }],
   ['accessGroups.list', (a) => a.accessGroups.list(), 'GET', '/api/model-access-groups'],
   ['accessGroups.create', (a) => a.accessGroups.create({ name: 'chat', model_groups: ['chat-fast'] }), 'POST', '/api/model-access-groups/create', {}, { name: 'chat', model_groups: ['chat-fast'] }],
   ['accessGroups.get', (a) => a.accessGroups.get('chat'), 'GET', '/api/model-access-groups/chat'],
@@ -158,13 +157,5 @@ describe('SaaSLLMAdminClient authentication', () => {
     const admin = new SaaSLLMAdminClient({ apiUrl, adminKey: 'k', fetch: (url, init) => { urls.push(url); return fetch(url, init); } });
     await admin.models.list();
     assert.deepEqual(urls, [`${apiUrl.replace(/\/$/, '')}/api/models`]);
-  });
-});
-
-describe('listItems', () => {
-  test('reads a bare array and an array wrapped in an object', () => {
-    assert.deepEqual(listItems([{ team_id: 'a' }]), [{ team_id: 'a' }]);
-    assert.deepEqual(listItems({ teams: [{ team_id: 'a' }], next_cursor: null }), [{ team_id: 'a' }]);
-    assert.deepEqual(listItems({ total: 0 }), []);
   });
 });

@@ -1,8 +1,7 @@
 import { HEADERS } from '@saas-llm/protocol';
 import { HttpTransport, pathOf, type FetchLike, type RequestOptions } from './http-transport.ts';
 import type { RetryOptions } from './retry-policy.ts';
-import type { AdminList } from './admin-list.ts';
-import type { AdminJob, AdminJobDetail, AdminJobsQuery, AnalyticsQuery, AnalyticsReport, DashboardStats, PricingTable } from './admin-types.ts';
+import type { AdminJobDetail, AdminJobPage, AdminJobsQuery, AnalyticsQuery, AnalyticsReport, DashboardStats, PricingTable } from './admin-types.ts';
 import { KeysResource, OrganizationsResource, TeamsResource } from './admin-tenancy-resources.ts';
 import { CreditsResource } from './admin-credits-resource.ts';
 import { AccessGroupsResource, CredentialsResource, ModelGroupsResource, ModelsResource } from './admin-catalog-resources.ts';
@@ -39,8 +38,11 @@ export type SaaSLLMAdminClientOptions = AdminClientConnection & (
 export class AdminJobsResource {
   constructor(private readonly http: HttpTransport) {}
 
-  /** Lists jobs, filtered by team, organization, status, type and time, one page per call. `GET /api/admin/jobs` */
-  list(query: AdminJobsQuery = {}, options?: RequestOptions): Promise<AdminList<AdminJob>> {
+  /**
+   * One page of jobs across teams, newest first, filtered by team, organization, status, type and time;
+   * pass `next_cursor` as `cursor` for the next page. `GET /api/admin/jobs`
+   */
+  list(query: AdminJobsQuery = {}, options?: RequestOptions): Promise<AdminJobPage> {
     return this.http.request({ ...options, method: 'GET', path: '/api/admin/jobs', query: { ...query } });
   }
 

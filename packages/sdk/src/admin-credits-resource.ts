@@ -1,16 +1,18 @@
 import { pathOf, type HttpTransport, type RequestOptions } from './http-transport.ts';
-import type { AdminList } from './admin-list.ts';
 import type {
-  AutoRefill, AutoRefillSettings, BudgetModeChange, ConversionRates, ConversionRatesChange, CreditBalance, CreditTransaction,
-  CreditsAdd, CreditsAdjust, CreditsReplenish, Team, TransactionsQuery,
+  AutoRefillSettings, BudgetModeChange, ConversionRates, ConversionRatesChange, CreditBalance, CreditChange, CreditTransactionPage,
+  CreditsAdd, CreditsAdjust, CreditsReplenish, TransactionsQuery,
 } from './admin-types.ts';
 
 /** A team's credit account: top-ups, adjustments, budget mode, conversion rates, auto-refill, ledger. */
 export class CreditsResource {
   constructor(private readonly http: HttpTransport) {}
 
-  /** Adds credits to a team (an `allocation` in the ledger). `POST /api/credits/teams/{id}/add` */
-  add(teamId: string, body: CreditsAdd, options?: RequestOptions): Promise<CreditBalance> {
+  /**
+   * Adds credits to a team (an `allocation` in the ledger); answers the ledger row and the balance after it.
+   * `POST /api/credits/teams/{id}/add`
+   */
+  add(teamId: string, body: CreditsAdd, options?: RequestOptions): Promise<CreditChange> {
     return this.http.request({ ...options, method: 'POST', path: creditsPath(teamId, 'add'), body });
   }
 
@@ -18,12 +20,12 @@ export class CreditsResource {
    * Adds credits paid for by a subscription or a one-time purchase, recording the payment.
    * `POST /api/credits/teams/{id}/replenish`
    */
-  replenish(teamId: string, body: CreditsReplenish, options?: RequestOptions): Promise<CreditBalance> {
+  replenish(teamId: string, body: CreditsReplenish, options?: RequestOptions): Promise<CreditChange> {
     return this.http.request({ ...options, method: 'POST', path: creditsPath(teamId, 'replenish'), body });
   }
 
   /** Corrects a balance by a signed amount; the reason is required. `POST /api/credits/teams/{id}/adjust` */
-  adjust(teamId: string, body: CreditsAdjust, options?: RequestOptions): Promise<CreditBalance> {
+  adjust(teamId: string, body: CreditsAdjust, options?: RequestOptions): Promise<CreditChange> {
     return this.http.request({ ...options, method: 'POST', path: creditsPath(teamId, 'adjust'), body });
   }
 
@@ -31,7 +33,7 @@ export class CreditsResource {
    * Sets how jobs are charged (`job_based`, `consumption_usd`, `consumption_tokens`) and, optionally,
    * what failed jobs cost. `PATCH /api/credits/teams/{id}/budget-mode`
    */
-  setBudgetMode(teamId: string, body: BudgetModeChange, options?: RequestOptions): Promise<Team> {
+  setBudgetMode(teamId: string, body: BudgetModeChange, options?: RequestOptions): Promise<CreditBalance> {
     return this.http.request({ ...options, method: 'PATCH', path: creditsPath(teamId, 'budget-mode'), body, idempotent: true });
   }
 
@@ -49,13 +51,16 @@ export class CreditsResource {
    * Sets the periodic top-up (`refill_amount` every `refill_period`), or turns it off.
    * `POST /api/credits/teams/{id}/configure-auto-refill`
    */
-  configureAutoRefill(teamId: string, body: AutoRefillSettings, options?: RequestOptions): Promise<AutoRefill> {
+  configureAutoRefill(teamId: string, body: AutoRefillSettings, options?: RequestOptions): Promise<CreditBalance> {
     // Setting the same values twice leaves the same state, so failures may be retried.
     return this.http.request({ ...options, method: 'POST', path: creditsPath(teamId, 'configure-auto-refill'), body, idempotent: true });
   }
 
-  /** Pages through the team's ledger, newest first. `GET /api/credits/teams/{id}/transactions` */
-  transactions(teamId: string, query: TransactionsQuery = {}, options?: RequestOptions): Promise<AdminList<CreditTransaction>> {
+  /**
+   * One page of the team's ledger, newest first; pass `next_cursor` as `cursor` for the next page.
+   * `GET /api/credits/teams/{id}/transactions`
+   */
+  transactions(teamId: string, query: TransactionsQuery = {}, options?: RequestOptions): Promise<CreditTransactionPage> {
     return this.http.request({ ...options, method: 'GET', path: creditsPath(teamId, 'transactions'), query: { ...query } });
   }
 

@@ -1,23 +1,17 @@
 import type { KeyCreate, OrganizationCreate, OrganizationUpdate, TeamCreate, TeamUpdate } from '@saas-llm/protocol';
 import { pathOf, type HttpTransport, type RequestOptions } from './http-transport.ts';
-import type { AdminList } from './admin-list.ts';
 import type {
-  DeleteOptions, KeyRotate, Organization, Team, TeamCreated, TeamListQuery, UsageReport, VirtualKey, VirtualKeyCreated,
+  DeleteOptions, KeyRotate, Organization, OrganizationDeleted, OrganizationList, OrganizationTeams, OrganizationUsage,
+  OrganizationUsageQuery, Team, TeamCreated, TeamDeleted, TeamList, TeamListQuery, VirtualKey, VirtualKeyCreated, VirtualKeyList,
+  VirtualKeyRotated,
 } from './admin-types.ts';
-
-/** Period of a usage report: a month (`YYYY-MM`) or day (`YYYY-MM-DD`), or a `from`/`to` range. */
-export interface UsageQuery {
-  period?: string;
-  from?: string;
-  to?: string;
-}
 
 /** Organizations: groups of teams (one customer company with several teams). */
 export class OrganizationsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists every organization. `GET /api/organizations` */
-  list(options?: RequestOptions): Promise<AdminList<Organization>> {
+  list(options?: RequestOptions): Promise<OrganizationList> {
     return this.http.request({ ...options, method: 'GET', path: '/api/organizations' });
   }
 
@@ -37,20 +31,23 @@ export class OrganizationsResource {
   }
 
   /**
-   * Deletes an organization (soft delete: history is kept). One with history is refused with a
-   * `ConflictError` unless `force` is set. `DELETE /api/organizations/{id}`
+   * Deletes an organization and its teams (soft delete: history is kept). One with history is refused
+   * with a `ConflictError` unless `force` is set. `DELETE /api/organizations/{id}`
    */
-  delete(organizationId: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<unknown> {
+  delete(organizationId: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<OrganizationDeleted> {
     return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'organizations', organizationId), query: forceQuery(deleteOptions) });
   }
 
   /** Lists the teams of an organization. `GET /api/organizations/{id}/teams` */
-  teams(organizationId: string, options?: RequestOptions): Promise<AdminList<Team>> {
+  teams(organizationId: string, options?: RequestOptions): Promise<OrganizationTeams> {
     return this.http.request({ ...options, method: 'GET', path: pathOf('api', 'organizations', organizationId, 'teams') });
   }
 
-  /** Usage of every team of an organization over a period. `GET /api/organizations/{id}/usage` */
-  usage(organizationId: string, query: UsageQuery = {}, options?: RequestOptions): Promise<UsageReport> {
+  /**
+   * Usage of the organization's jobs (totals, by status and by team, deleted teams included), optionally
+   * within `from`/`to`. `GET /api/organizations/{id}/usage`
+   */
+  usage(organizationId: string, query: OrganizationUsageQuery = {}, options?: RequestOptions): Promise<OrganizationUsage> {
     return this.http.request({ ...options, method: 'GET', path: pathOf('api', 'organizations', organizationId, 'usage'), query: { ...query } });
   }
 }
@@ -60,13 +57,13 @@ export class TeamsResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists teams, optionally of one organization or in one status. `GET /api/teams` */
-  list(query: TeamListQuery = {}, options?: RequestOptions): Promise<AdminList<Team>> {
+  list(query: TeamListQuery = {}, options?: RequestOptions): Promise<TeamList> {
     return this.http.request({ ...options, method: 'GET', path: '/api/teams', query: { ...query } });
   }
 
   /**
    * Creates a team with its access groups and opening credits, and its first virtual key: the answer's
-   * `virtual_key` is the only time the key is shown. `POST /api/teams/create`
+   * `virtual_key` (and `key` for its record) is the only time the key is shown. `POST /api/teams/create`
    */
   create(body: TeamCreate, options?: RequestOptions): Promise<TeamCreated> {
     return this.http.request({ ...options, method: 'POST', path: '/api/teams/create', body });
@@ -83,10 +80,10 @@ export class TeamsResource {
   }
 
   /**
-   * Deletes a team (soft delete: history is kept). One with history is refused with a `ConflictError`
-   * unless `force` is set. `DELETE /api/teams/{id}`
+   * Deletes a team and revokes its keys (soft delete: history is kept). One with jobs is refused with a
+   * `ConflictError` unless `force` is set. `DELETE /api/teams/{id}`
    */
-  delete(teamId: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<unknown> {
+  delete(teamId: string, deleteOptions: DeleteOptions = {}, options?: RequestOptions): Promise<TeamDeleted> {
     return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'teams', teamId), query: forceQuery(deleteOptions) });
   }
 
@@ -116,7 +113,7 @@ export class KeysResource {
   constructor(private readonly http: HttpTransport) {}
 
   /** Lists a team's keys: prefix, name and dates, never the key. `GET /api/teams/{id}/keys` */
-  list(teamId: string, options?: RequestOptions): Promise<AdminList<VirtualKey>> {
+  list(teamId: string, options?: RequestOptions): Promise<VirtualKeyList> {
     return this.http.request({ ...options, method: 'GET', path: pathOf('api', 'teams', teamId, 'keys') });
   }
 
@@ -126,15 +123,16 @@ export class KeysResource {
   }
 
   /**
-   * Rotates a key: creates its successor (full key in the answer) and revokes the old one, after
-   * `grace_seconds` if given. `POST /api/teams/{id}/keys/{key_id}/rotate`
+   * Rotates a key: creates its successor (full key in the answer, with the old key's record in
+   * `rotated_from`) and revokes the old one, after `grace_seconds` if given.
+   * `POST /api/teams/{id}/keys/{key_id}/rotate`
    */
-  rotate(teamId: string, keyId: string, body: KeyRotate = {}, options?: RequestOptions): Promise<VirtualKeyCreated> {
+  rotate(teamId: string, keyId: string, body: KeyRotate = {}, options?: RequestOptions): Promise<VirtualKeyRotated> {
     return this.http.request({ ...options, method: 'POST', path: pathOf('api', 'teams', teamId, 'keys', keyId, 'rotate'), body });
   }
 
-  /** Revokes a key at once, on every instance. `DELETE /api/teams/{id}/keys/{key_id}` */
-  revoke(teamId: string, keyId: string, options?: RequestOptions): Promise<unknown> {
+  /** Revokes a key at once, on every instance; answers its record. `DELETE /api/teams/{id}/keys/{key_id}` */
+  revoke(teamId: string, keyId: string, options?: RequestOptions): Promise<VirtualKey> {
     return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'teams', teamId, 'keys', keyId) });
   }
 }

@@ -1,274 +1,132 @@
 import type {
-  accessGroupCreateSchema, accessGroupModelsSchema, accessGroupUpdateSchema, adminLoginSchema, adminSetupSchema,
-  adminUserCreateSchema, adminUserUpdateSchema, auditQuerySchema, autoRefillSchema, budgetModeSchema, changePasswordSchema,
-  conversionRatesSchema, creditsAddSchema, creditsAdjustSchema, creditsReplenishSchema, credentialUpdateSchema,
-  deploymentUpdateSchema, keyRotateSchema, modelGroupUpdateSchema, teamListQuerySchema, transactionsQuerySchema,
-  AdminRole, BudgetMode, BodyLogging, FailedJobPolicy, GroupMember, GroupStrategy, ProviderName, RefillPeriod, TeamStatus,
+  accessGroupCreateSchema, accessGroupModelsSchema, accessGroupUpdateSchema, adminAnalyticsQuerySchema, adminAnalyticsSchema,
+  adminJobDetailSchema, adminJobListQuerySchema, adminJobPageSchema, adminLoginSchema, adminMeSchema, adminSessionResponseSchema,
+  adminSetupSchema, adminUserCreateSchema, adminUserSchema, adminUserUpdateSchema, auditLogEntrySchema, auditLogPageSchema,
+  auditQuerySchema, autoRefillSchema, budgetModeSchema, changePasswordSchema, conversionRatesSchema, conversionRatesViewSchema,
+  createdTeamSchema, createdVirtualKeySchema, creditBalanceSchema, creditChangeSchema, creditTransactionPageSchema,
+  creditTransactionSchema, creditsAddSchema, creditsAdjustSchema, creditsReplenishSchema, credentialUpdateSchema,
+  credentialViewSchema, dashboardStatsSchema, deploymentUpdateSchema, deploymentViewSchema, keyRotateSchema, ledgerQuerySchema,
+  modelGroupUpdateSchema, modelGroupViewSchema, organizationListSchema, organizationSchema, organizationUsageQuerySchema,
+  organizationUsageSchema, pricingViewSchema, resolutionViewSchema, resolveQuerySchema, rotatedVirtualKeySchema, teamListQuerySchema,
+  teamSchema, virtualKeyListSchema, virtualKeySchema, accessGroupViewSchema,
 } from '@saas-llm/protocol';
 
 /**
- * The parsed type of a protocol schema (what `z.infer` gives), without a dependency on zod here: the SDK
- * depends on the protocol package only.
+ * Request and response types of the admin API, taken from the protocol's schemas so that the SDK and the
+ * server cannot drift apart. `Wire<S>` is what `z.infer` gives, without a dependency on zod here: the
+ * SDK depends on the protocol package only.
  */
-type BodyOf<Schema extends { _zod: { output: unknown } }> = Schema['_zod']['output'];
+type Wire<Schema extends { _zod: { output: unknown } }> = Schema['_zod']['output'];
 
-// ---------- request bodies and queries not exported as types by the protocol ----------
-export type TeamListQuery = BodyOf<typeof teamListQuerySchema>;
-export type KeyRotate = BodyOf<typeof keyRotateSchema>;
-export type CreditsAdd = BodyOf<typeof creditsAddSchema>;
-export type CreditsReplenish = BodyOf<typeof creditsReplenishSchema>;
-export type CreditsAdjust = BodyOf<typeof creditsAdjustSchema>;
-export type BudgetModeChange = BodyOf<typeof budgetModeSchema>;
-export type ConversionRatesChange = BodyOf<typeof conversionRatesSchema>;
-export type AutoRefillSettings = BodyOf<typeof autoRefillSchema>;
-export type TransactionsQuery = BodyOf<typeof transactionsQuerySchema>;
-export type CredentialUpdate = BodyOf<typeof credentialUpdateSchema>;
-export type DeploymentUpdate = BodyOf<typeof deploymentUpdateSchema>;
-export type ModelGroupUpdate = BodyOf<typeof modelGroupUpdateSchema>;
-export type AccessGroupCreate = BodyOf<typeof accessGroupCreateSchema>;
-export type AccessGroupUpdate = BodyOf<typeof accessGroupUpdateSchema>;
-export type AccessGroupMembers = BodyOf<typeof accessGroupModelsSchema>;
-export type AdminSetup = BodyOf<typeof adminSetupSchema>;
-export type AdminLogin = BodyOf<typeof adminLoginSchema>;
-export type AdminUserCreate = BodyOf<typeof adminUserCreateSchema>;
-export type AdminUserUpdate = BodyOf<typeof adminUserUpdateSchema>;
-export type ChangePassword = BodyOf<typeof changePasswordSchema>;
-/** `from`/`to` are ISO date-times. */
-export type AuditLogQuery = BodyOf<typeof auditQuerySchema>;
+// ---------- request bodies and queries ----------
+export type TeamListQuery = Wire<typeof teamListQuerySchema>;
+export type OrganizationUsageQuery = Wire<typeof organizationUsageQuerySchema>;
+export type KeyRotate = Wire<typeof keyRotateSchema>;
+export type CreditsAdd = Wire<typeof creditsAddSchema>;
+export type CreditsReplenish = Wire<typeof creditsReplenishSchema>;
+export type CreditsAdjust = Wire<typeof creditsAdjustSchema>;
+export type BudgetModeChange = Wire<typeof budgetModeSchema>;
+export type ConversionRatesChange = Wire<typeof conversionRatesSchema>;
+export type AutoRefillSettings = Wire<typeof autoRefillSchema>;
+/** `cursor` is the `next_cursor` of the previous page. */
+export type TransactionsQuery = Wire<typeof ledgerQuerySchema>;
+export type CredentialUpdate = Wire<typeof credentialUpdateSchema>;
+export type DeploymentUpdate = Wire<typeof deploymentUpdateSchema>;
+export type ModelGroupUpdate = Wire<typeof modelGroupUpdateSchema>;
+/** `team_id` checks the team's access; the other fields describe the request to resolve for. */
+export type ModelGroupResolveQuery = Wire<typeof resolveQuerySchema>;
+export type AccessGroupCreate = Wire<typeof accessGroupCreateSchema>;
+export type AccessGroupUpdate = Wire<typeof accessGroupUpdateSchema>;
+export type AccessGroupMembers = Wire<typeof accessGroupModelsSchema>;
+export type AdminSetup = Wire<typeof adminSetupSchema>;
+export type AdminLogin = Wire<typeof adminLoginSchema>;
+export type AdminUserCreate = Wire<typeof adminUserCreateSchema>;
+export type AdminUserUpdate = Wire<typeof adminUserUpdateSchema>;
+export type ChangePassword = Wire<typeof changePasswordSchema>;
+/** `from`/`to` are ISO date-times; `cursor` is the `next_cursor` of the previous page. */
+export type AuditLogQuery = Wire<typeof auditQuerySchema>;
+export type AdminJobsQuery = Wire<typeof adminJobListQuerySchema>;
+export type AnalyticsQuery = Wire<typeof adminAnalyticsQuerySchema>;
 
-/** Filters of `GET /api/admin/jobs`. */
-export interface AdminJobsQuery {
-  team_id?: string;
-  organization_id?: string;
-  status?: string;
-  job_type?: string;
-  from?: string;
-  to?: string;
-  cursor?: string;
-  limit?: number;
-}
-
-/** Filters and grouping of `GET /api/admin/analytics`. */
-export interface AnalyticsQuery {
-  organization_id?: string;
-  team_id?: string;
-  from?: string;
-  to?: string;
-  group_by?: 'day' | 'team' | 'model_group' | 'deployment' | 'job_type';
-}
-
-/** `?force=true` deletes a resource that has history (it is soft-deleted either way). */
+/** `?force=true` deletes a resource that is still in use or has history (soft delete either way). */
 export interface DeleteOptions {
   force?: boolean;
 }
 
-// ---------- responses: the documented fields; the server may send more ----------
-
-export interface Organization {
+// ---------- responses ----------
+export type Organization = Wire<typeof organizationSchema>;
+export type OrganizationList = Wire<typeof organizationListSchema>;
+export type OrganizationUsage = Wire<typeof organizationUsageSchema>;
+export interface OrganizationDeleted {
   organization_id: string;
-  name: string;
-  status: string;
-  metadata?: Record<string, unknown>;
-  created_at?: string;
-  updated_at?: string;
+  deleted: true;
+  deleted_at: string;
+  deleted_teams: string[];
 }
-
-/** A team with its credit account, settings and limits. */
-export interface Team {
-  team_id: string;
+/** A team as the operator sees it: credit account, settings, limits, access. */
+export type Team = Wire<typeof teamSchema>;
+/** The admin answer of `GET /api/teams` (a virtual key would see only its own team, in a shorter form). */
+export interface TeamList {
+  teams: Team[];
+}
+export interface OrganizationTeams {
   organization_id: string;
-  name?: string | null;
-  status: TeamStatus;
-  budget_mode?: BudgetMode;
-  credits_allocated?: number;
-  credits_used?: number;
-  credits_remaining?: number;
-  credits_reserved?: number;
-  credits_per_dollar?: number;
-  tokens_per_credit?: number;
-  failed_job_policy?: FailedJobPolicy;
-  cost_markup_percentage?: number;
-  body_logging?: BodyLogging;
-  access_groups?: string[];
-  /** The model group names the team may call. */
-  model_groups?: string[];
-  rpm_limit?: number | null;
-  tpm_limit?: number | null;
-  max_concurrent_calls?: number | null;
-  max_open_jobs?: number | null;
-  metadata?: Record<string, unknown>;
-  created_at?: string;
+  teams: Team[];
 }
-
-/** `POST /api/teams/create`: the team and its first virtual key, shown this once. */
-export interface TeamCreated extends Team {
-  virtual_key: string;
-}
-
-/** A virtual key as listed: never the key itself. */
-export interface VirtualKey {
-  key_id: string;
+/** The team plus its first virtual key: `virtual_key` is the full key, shown this once. */
+export type TeamCreated = Wire<typeof createdTeamSchema>;
+export interface TeamDeleted {
   team_id: string;
-  name: string | null;
-  prefix: string;
-  created_at: string;
-  expires_at?: string | null;
-  revoked_at?: string | null;
-  last_used_at?: string | null;
-  rpm_limit?: number | null;
-  tpm_limit?: number | null;
-  allowed_model_groups?: string[] | null;
+  deleted: true;
+  deleted_at: string;
 }
-
-/** A key just created or rotated: the full key is in this answer only. */
-export interface VirtualKeyCreated extends VirtualKey {
-  key: string;
-}
-
+/** A virtual key's record: the display prefix, never the key. */
+export type VirtualKey = Wire<typeof virtualKeySchema>;
+export type VirtualKeyList = Wire<typeof virtualKeyListSchema>;
+/** A new key: `key` is the full key, shown this once. */
+export type VirtualKeyCreated = Wire<typeof createdVirtualKeySchema>;
+/** The successor key (full `key`, shown once) and the record of the key it replaces. */
+export type VirtualKeyRotated = Wire<typeof rotatedVirtualKeySchema>;
 /** A team's credit account. `credits_available` = remaining − reserved. */
-export interface CreditBalance {
-  team_id: string;
-  credits_allocated: number;
-  credits_used: number;
-  credits_remaining: number;
-  credits_reserved?: number;
-  credits_available?: number;
-  budget_mode?: BudgetMode;
-}
-
-/** One append-only ledger row. */
-export interface CreditTransaction {
-  transaction_id?: string;
-  team_id: string;
-  /** `allocation`, `deduction`, `refund`, `adjustment` or `auto_refill`. */
-  type: string;
-  credits: number;
-  balance_before?: number;
-  balance_after?: number;
-  job_id?: string | null;
-  actor?: string | null;
-  reason?: string | null;
-  created_at: string;
-}
-
-export interface ConversionRates {
-  credits_per_dollar: number;
-  tokens_per_credit: number;
-}
-
-export interface AutoRefill {
-  enabled?: boolean;
-  refill_amount?: number | null;
-  refill_period?: RefillPeriod | null;
-}
-
-/** A provider credential: the secret is write-only; only its last 4 characters come back. */
-export interface ProviderCredential {
-  credential_id: string;
-  provider: ProviderName;
-  name: string;
-  api_key_last4?: string | null;
-  api_base?: string | null;
-  api_version?: string | null;
-  organization_id?: string | null;
-  active: boolean;
-  created_at?: string;
-}
-
-/** A deployment (model alias): one concrete upstream model with its price. */
-export interface Deployment {
-  alias: string;
-  provider: ProviderName;
-  model: string;
-  credential_id?: string | null;
-  api_base?: string | null;
-  input_price_per_million?: number | null;
-  output_price_per_million?: number | null;
-  cached_input_price_per_million?: number | null;
-  context_window?: number | null;
-  max_output_tokens?: number | null;
-  capabilities?: { tools?: boolean; json_schema?: boolean; vision?: boolean; embeddings?: boolean };
-  status: 'active' | 'inactive';
-  timeout_ms?: number;
-  settings?: Record<string, unknown>;
-}
-
-export interface ModelGroup {
-  name: string;
-  display_name?: string | null;
-  description?: string | null;
-  strategy?: GroupStrategy;
-  num_retries?: number;
-  retry_backoff_ms?: number;
-  status?: 'active' | 'inactive';
-  members?: GroupMember[];
-}
-
-/** Dry run of a model group's resolution: the candidates in order, and why the others were skipped. */
-export interface ModelGroupResolution {
+export type CreditBalance = Wire<typeof creditBalanceSchema>;
+/** One append-only ledger row; `amount` is signed. */
+export type CreditTransaction = Wire<typeof creditTransactionSchema>;
+export type CreditTransactionPage = Wire<typeof creditTransactionPageSchema>;
+/** The ledger row a top-up or adjustment wrote, and the balance after it. */
+export type CreditChange = Wire<typeof creditChangeSchema>;
+export type ConversionRates = Wire<typeof conversionRatesViewSchema>;
+/** A provider credential without its secret: only `has_api_key` and `api_key_last4`. */
+export type ProviderCredential = Wire<typeof credentialViewSchema>;
+/** A deployment (model alias); prices in USD per 1M tokens. */
+export type Deployment = Wire<typeof deploymentViewSchema>;
+export type ModelGroup = Wire<typeof modelGroupViewSchema>;
+/** The dry run: candidates in the order they would be tried, and why each other member was skipped. */
+export type ModelGroupResolution = Wire<typeof resolutionViewSchema>;
+export type AccessGroup = Wire<typeof accessGroupViewSchema>;
+/** The answer of deleting a credential, deployment, model group or access group. */
+export interface CatalogDeleted {
+  deleted: true;
+  credential_id?: string;
+  alias?: string;
   name?: string;
-  team_id?: string | null;
-  candidates: Array<{ alias: string; [field: string]: unknown }>;
-  skipped?: Array<{ alias: string; reason: string; [field: string]: unknown }>;
 }
-
-export interface AccessGroup {
-  name: string;
-  description?: string | null;
-  model_groups: string[];
-  deployments: string[];
+export type AdminUser = Wire<typeof adminUserSchema>;
+export interface AdminUserList {
+  users: AdminUser[];
 }
-
-export interface AdminUser {
-  user_id: string;
-  email: string;
-  name?: string | null;
-  role: AdminRole;
-  status?: 'active' | 'disabled';
-  created_at?: string;
-  last_login_at?: string | null;
-}
-
-/** A login: the session token (also set as a cookie) and its expiry. */
-export interface AdminSession {
-  token: string;
-  expires_at: string;
-  user?: AdminUser;
-}
-
-export interface AuditLogEntry {
-  actor: string;
-  action: string;
-  resource_type: string;
-  resource_id?: string | null;
-  ip?: string | null;
-  diff?: unknown;
-  status_code?: number;
-  created_at: string;
-}
-
-/** A job as the operator sees it (provider cost and margin included). */
-export interface AdminJob {
-  job_id: string;
-  team_id: string;
-  job_type: string;
-  status: string;
-  created_at: string;
-  completed_at?: string | null;
-  costs?: Record<string, unknown>;
-  [field: string]: unknown;
-}
-
+/** Login and setup: the session token (also set as the `saas_llm_session` cookie), its expiry, the user. */
+export type AdminSession = Wire<typeof adminSessionResponseSchema>;
+/** The caller; `auth` says whether it came with the master key or a session. */
+export type AdminMe = Wire<typeof adminMeSchema>;
+export type AuditLogEntry = Wire<typeof auditLogEntrySchema>;
+export type AuditLogPage = Wire<typeof auditLogPageSchema>;
+export type AdminJobPage = Wire<typeof adminJobPageSchema>;
 /** A job with every call: deployment, provider model, attempts, provider and client cost, margin, bodies. */
-export interface AdminJobDetail extends AdminJob {
-  calls?: Array<Record<string, unknown>>;
+export type AdminJobDetail = Wire<typeof adminJobDetailSchema>;
+export type AnalyticsReport = Wire<typeof adminAnalyticsSchema>;
+export type DashboardStats = Wire<typeof dashboardStatsSchema>;
+export type PricingTable = Wire<typeof pricingViewSchema>;
+/** The plain acknowledgement of logout and password change. */
+export interface Acknowledgement {
+  ok: true;
 }
-
-/** Analytics rows and totals; the fields follow `group_by`. */
-export type AnalyticsReport = Record<string, unknown>;
-/** Headline counters of the console's dashboard. */
-export type DashboardStats = Record<string, unknown>;
-/** The shipped price table merged with deployment prices. */
-export type PricingTable = Record<string, unknown> | Array<Record<string, unknown>>;
-/** Usage answers (organization usage) are summaries whose fields the server defines. */
-export type UsageReport = Record<string, unknown>;

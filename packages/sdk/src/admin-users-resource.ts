@@ -1,16 +1,8 @@
 import { pathOf, type HttpTransport, type RequestOptions } from './http-transport.ts';
-import type { AdminList } from './admin-list.ts';
 import type {
-  AdminLogin, AdminSession, AdminSetup, AdminUser, AdminUserCreate, AdminUserUpdate, AuditLogEntry, AuditLogQuery, ChangePassword,
+  Acknowledgement, AdminLogin, AdminMe, AdminSession, AdminSetup, AdminUser, AdminUserCreate, AdminUserList, AdminUserUpdate,
+  AuditLogPage, AuditLogQuery, ChangePassword,
 } from './admin-types.ts';
-
-/** What `setup` answers: the first owner, with a session when the server opens one. */
-export interface AdminSetupResult {
-  user?: AdminUser;
-  token?: string;
-  expires_at?: string;
-  [field: string]: unknown;
-}
 
 /** Admin users, their sessions, and the audit log of admin mutations. */
 export class AdminUsersResource {
@@ -21,8 +13,8 @@ export class AdminUsersResource {
     return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/setup/status' });
   }
 
-  /** Creates the first owner; refused once any admin user exists. `POST /api/admin-users/setup` */
-  setup(body: AdminSetup, options?: RequestOptions): Promise<AdminSetupResult> {
+  /** Creates the first owner and logs it in; refused once any admin user exists. `POST /api/admin-users/setup` */
+  setup(body: AdminSetup, options?: RequestOptions): Promise<AdminSession> {
     return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/setup', body });
   }
 
@@ -35,23 +27,23 @@ export class AdminUsersResource {
     return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/login', body });
   }
 
-  /** Revokes the current session. `POST /api/admin-users/logout` */
-  logout(options?: RequestOptions): Promise<unknown> {
+  /** Revokes the current session and clears the session cookie. `POST /api/admin-users/logout` */
+  logout(options?: RequestOptions): Promise<Acknowledgement> {
     return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/logout', idempotent: true });
   }
 
-  /** The admin user behind the current credentials. `GET /api/admin-users/me` */
-  me(options?: RequestOptions): Promise<AdminUser> {
+  /** The caller: the master key or the admin user behind the session, with its role. `GET /api/admin-users/me` */
+  me(options?: RequestOptions): Promise<AdminMe> {
     return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/me' });
   }
 
-  /** Changes the current user's password. `POST /api/admin-users/me/change-password` */
-  changePassword(body: ChangePassword, options?: RequestOptions): Promise<unknown> {
+  /** Changes the caller's password and ends its other sessions. `POST /api/admin-users/me/change-password` */
+  changePassword(body: ChangePassword, options?: RequestOptions): Promise<Acknowledgement> {
     return this.http.request({ ...options, method: 'POST', path: '/api/admin-users/me/change-password', body });
   }
 
   /** Lists admin users. `GET /api/admin-users` */
-  list(options?: RequestOptions): Promise<AdminList<AdminUser>> {
+  list(options?: RequestOptions): Promise<AdminUserList> {
     return this.http.request({ ...options, method: 'GET', path: '/api/admin-users' });
   }
 
@@ -65,16 +57,16 @@ export class AdminUsersResource {
     return this.http.request({ ...options, method: 'PUT', path: pathOf('api', 'admin-users', userId), body });
   }
 
-  /** Deletes an admin user. `DELETE /api/admin-users/{user_id}` */
-  delete(userId: string, options?: RequestOptions): Promise<unknown> {
+  /** Deletes an admin user (never the last active owner). `DELETE /api/admin-users/{user_id}` */
+  delete(userId: string, options?: RequestOptions): Promise<{ deleted: true; user_id: string }> {
     return this.http.request({ ...options, method: 'DELETE', path: pathOf('api', 'admin-users', userId) });
   }
 
   /**
-   * Reads the audit log (who changed what, when, from where, with a redacted diff), filtered by actor,
-   * resource type and time. `GET /api/admin-users/audit-logs`
+   * One page of the audit log, newest first (who changed what, when, from where, with a redacted diff),
+   * filtered by actor, resource type and time. `GET /api/admin-users/audit-logs`
    */
-  auditLogs(query: AuditLogQuery = {}, options?: RequestOptions): Promise<AdminList<AuditLogEntry>> {
+  auditLogs(query: AuditLogQuery = {}, options?: RequestOptions): Promise<AuditLogPage> {
     return this.http.request({ ...options, method: 'GET', path: '/api/admin-users/audit-logs', query: { ...query } });
   }
 }

@@ -10,8 +10,11 @@ import {
   UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, ValidationFailedError,
 } from './errors.ts';
 
-/** One scripted answer: status, headers and body (an object is sent as JSON), or `hang` to never answer. */
-type Script = { status: number; headers?: Record<string, string>; body?: unknown } | 'hang';
+/**
+ * One scripted answer: status, headers and body (an object is sent as JSON), the body optionally sent
+ * `bodyDelayMs` after the headers; or `hang` to never answer.
+ */
+type Script = { status: number; headers?: Record<string, string>; body?: unknown; bodyDelayMs?: number } | 'hang';
 
 interface Seen {
   method: string;
@@ -55,7 +58,13 @@ class ScriptedServer {
     if (script === 'hang') return;
     const isJson = typeof script.body === 'object' && script.body !== null;
     response.writeHead(script.status, { ...(isJson ? { 'content-type': 'application/json' } : {}), ...script.headers });
-    response.end(script.body === undefined ? undefined : isJson ? JSON.stringify(script.body) : String(script.body));
+    const body = script.body === undefined ? undefined : isJson ? JSON.stringify(script.body) : String(script.body);
+    if (script.bodyDelayMs === undefined) {
+      response.end(body);
+      return;
+    }
+    response.flushHeaders();
+    setTimeout(() => response.end(body), script.bodyDelayMs);
   }
 }
 
@@ -200,6 +209,29 @@ describe('retries', () => {
       assert.equal(server.seenOn(path).length, 1);
     });
   }
+});
+
+describe('send (streaming)', () => {
+  test('returns the response unread; the timeout covers the headers, not the body that follows', async () => {
+    server.script('/stream', { status: 200, headers: { 'content-type': 'text/event-stream' }, body: 'data: [DONE]\n\n', bodyDelayMs: 300 });
+    const response = await transport({ timeout: 150 }).send({ method: 'POST', path: '/stream', body: {} });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    assert.equal(await response.text(), 'data: [DONE]\n\n');
+  });
+
+  test('an error answer is still a typed error', async () => {
+    server.script('/stream-refused', { status: 403, body: errorEnvelope('team_paused', 'Paused.') });
+    const error = await failure(transport().send({ method: 'POST', path: '/stream-refused', body: {} }));
+    assert.ok(error instanceof PermissionDeniedError);
+    assert.equal(error.code, 'team_paused');
+  });
+
+  test('a body read in full by request() is covered by the timeout', async () => {
+    server.script('/slow-body', { status: 200, body: { late: true }, bodyDelayMs: 300 });
+    const error = await failure(transport({ timeout: 150 }).request({ method: 'POST', path: '/slow-body', body: {} }));
+    assert.ok(error instanceof ConnectionError);
+    assert.equal(error.timedOut, true);
+  });
 });
 
 describe('connection failures', () => {

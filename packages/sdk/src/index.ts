@@ -8,9 +8,8 @@ export {
   type FetchLike, type HttpMethod, type HttpTransportOptions, type QueryParams, type RequestOptions, type TransportRequest, type TransportResult,
 } from './http-transport.ts';
 export { SaaSLLMAdminClient, AdminJobsResource, type SaaSLLMAdminClientOptions } from './admin-client.ts';
-export { OrganizationsResource, TeamsResource, KeysResource, type UsageQuery } from './admin-tenancy-resources.ts';
+export { OrganizationsResource, TeamsResource, KeysResource } from './admin-tenancy-resources.ts';
 export { CreditsResource } from './admin-credits-resource.ts';
 export { CredentialsResource, ModelsResource, ModelGroupsResource, AccessGroupsResource } from './admin-catalog-resources.ts';
-export { AdminUsersResource, type AdminSetupResult } from './admin-users-resource.ts';
-export { listItems, type AdminList } from './admin-list.ts';
+export { AdminUsersResource } from './admin-users-resource.ts';
 export type * from './admin-types.ts';

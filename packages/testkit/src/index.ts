@@ -1,1 +1,3 @@
 export * from './test-database.ts';
+export * from './fake-openai-server.ts';
+export * from './fake-openai-payloads.ts';

@@ -1,8 +1,9 @@
 import {
-  GROUP_STRATEGIES, PROVIDERS,
-  accessGroupCreateSchema, accessGroupModelsSchema, accessGroupUpdateSchema, credentialCreateSchema, credentialUpdateSchema,
+  ANALYTICS_GROUP_BY, GROUP_STRATEGIES, PROVIDERS,
+  accessGroupCreateSchema, adminAnalyticsQuerySchema, adminJobListQuerySchema, accessGroupModelsSchema, accessGroupUpdateSchema, credentialCreateSchema, credentialUpdateSchema,
   deploymentCreateSchema, deploymentUpdateSchema, modelGroupCreateSchema, modelGroupMembersSchema, modelGroupUpdateSchema,
 } from '@saas-llm/protocol';
+import type { ModelGroupResolveQuery } from '@saas-llm/sdk';
 import { UsageError } from './cli-args.ts';
 import {
   asMessage, asRecord, asTable, flag, metadataFlag, requireSome, validated, without,
@@ -12,6 +13,24 @@ import {
 /** Commands for the model catalog (credentials, deployments, model groups, access groups) and for reading jobs and stats. */
 
 const statusFlag = flag.text('status', 'active | inactive', { placeholder: 'status' });
+const forceFlag = flag.switch('force', 'delete even while it is in use');
+
+const resolveFlags: FlagSpec[] = [
+  flag.text('team-id', 'resolve as this team would (checks its access)', { placeholder: 'id' }),
+  flag.list('requires', 'capabilities the request needs: tools,json_schema,vision,embeddings', { placeholder: 'list' }),
+  flag.integer('prompt-tokens', 'prompt size to check context windows against'),
+  flag.integer('max-output-tokens', 'requested output tokens'),
+];
+
+/** `--requires tools,vision` → `{tools: true, vision: true}` next to the other resolve filters. */
+function resolveQuery(values: Record<string, unknown>): ModelGroupResolveQuery {
+  const requires = values['requires'];
+  const capabilities = Array.isArray(requires) ? requires : [];
+  const unknown = capabilities.filter((name) => !RESOLVE_CAPABILITIES.includes(name));
+  if (unknown.length > 0) throw new UsageError(`--requires: unknown capability ${unknown.join(', ')} (known: ${RESOLVE_CAPABILITIES.join(', ')}).`);
+  return { ...without(values, 'requires'), ...Object.fromEntries(capabilities.map((name) => [name, true])) } as ModelGroupResolveQuery;
+}
+const RESOLVE_CAPABILITIES = ['tools', 'json_schema', 'vision', 'embeddings'];
 
 const credentialFlags: FlagSpec[] = [
   flag.text('name', 'credential name', { placeholder: 'name' }),
@@ -80,7 +99,7 @@ export const credentialsResource: AdminResource = {
     {
       action: 'list', summary: 'list credentials', args: [], flags: [],
       run: (client) => client.credentials.list(),
-      render: asTable(['credential_id', 'provider', 'name', 'api_key_last4', 'organization_id', 'active']),
+      render: asTable(['credential_id', 'provider', 'name', 'has_api_key', 'api_key_last4', 'organization_id', 'active']),
     },
     {
       action: 'create', summary: 'store a provider API key', args: [],
@@ -149,8 +168,8 @@ export const modelsResource: AdminResource = {
       render: asRecord(),
     },
     {
-      action: 'delete', summary: 'delete a deployment', args: [{ name: 'alias' }], flags: [],
-      run: (client, input) => client.models.delete(input.args['alias'] as string),
+      action: 'delete', summary: 'delete a deployment', args: [{ name: 'alias' }], flags: [forceFlag],
+      run: (client, input) => client.models.delete(input.args['alias'] as string, { force: input.values['force'] === true }),
       render: asMessage((input) => `Deleted deployment '${input.args['alias']}'.`),
     },
   ],
@@ -185,8 +204,8 @@ export const modelGroupsResource: AdminResource = {
       render: asRecord(),
     },
     {
-      action: 'delete', summary: 'delete a model group', args: [{ name: 'name' }], flags: [],
-      run: (client, input) => client.modelGroups.delete(input.args['name'] as string),
+      action: 'delete', summary: 'delete a model group', args: [{ name: 'name' }], flags: [forceFlag],
+      run: (client, input) => client.modelGroups.delete(input.args['name'] as string, { force: input.values['force'] === true }),
       render: asMessage((input) => `Deleted model group '${input.args['name']}'.`),
     },
     {
@@ -196,8 +215,8 @@ export const modelGroupsResource: AdminResource = {
     },
     {
       action: 'resolve', summary: 'dry run: the candidates in order, and why others were skipped', args: [{ name: 'name' }],
-      flags: [flag.text('team-id', 'resolve as this team would', { placeholder: 'id' })],
-      run: (client, input) => client.modelGroups.resolve(input.args['name'] as string, input.values),
+      flags: resolveFlags,
+      run: (client, input) => client.modelGroups.resolve(input.args['name'] as string, resolveQuery(input.values)),
       render: asRecord(),
     },
   ],
@@ -231,8 +250,8 @@ export const accessGroupsResource: AdminResource = {
       render: asRecord(),
     },
     {
-      action: 'delete', summary: 'delete an access group', args: [{ name: 'name' }], flags: [],
-      run: (client, input) => client.accessGroups.delete(input.args['name'] as string),
+      action: 'delete', summary: 'delete an access group', args: [{ name: 'name' }], flags: [forceFlag],
+      run: (client, input) => client.accessGroups.delete(input.args['name'] as string, { force: input.values['force'] === true }),
       render: asMessage((input) => `Deleted access group '${input.args['name']}'.`),
     },
     {
@@ -262,8 +281,8 @@ export const jobsResource: AdminResource = {
         flag.text('job-type', 'only this job type', { placeholder: 'type' }), ...timeFlags,
         flag.text('cursor', 'page to read (from the previous page)', { placeholder: 'cursor' }), flag.integer('limit', 'rows per page'),
       ],
-      run: (client, input) => client.jobs.list(input.values),
-      render: asTable(['job_id', 'team_id', 'job_type', 'status', 'created_at', 'completed_at']),
+      run: (client, input) => client.jobs.list(validated(adminJobListQuerySchema, input.values, input)),
+      render: asTable(['job_id', 'team_id', 'job_type', 'status', 'total_calls', 'client_cost_usd', 'margin_usd', 'created_at']),
     },
     {
       action: 'show', summary: 'one job with every call, cost and margin', args: [{ name: 'job_id' }], flags: [],
@@ -282,9 +301,9 @@ export const statsResources: AdminResource[] = [
       action: 'show', isDefault: true, summary: 'analytics over a period', args: [],
       flags: [
         flag.text('organization-id', 'only this organization', { placeholder: 'id' }), flag.text('team-id', 'only this team', { placeholder: 'id' }), ...timeFlags,
-        flag.text('group-by', 'day | team | model_group | deployment | job_type', { placeholder: 'dimension' }),
+        flag.text('group-by', ANALYTICS_GROUP_BY.join(' | '), { placeholder: 'dimension' }),
       ],
-      run: (client, input) => client.analytics(input.values),
+      run: (client, input) => client.analytics(validated(adminAnalyticsQuerySchema, input.values, input)),
       render: asRecord(),
     }],
   },

@@ -103,20 +103,20 @@ export function asTable(columns: string[]): AdminCommand['render'] {
   return (response) => formatList(response, columns);
 }
 
-/** Prints one resource; `note` adds a line after it (e.g. that a key is shown once). */
-export function asRecord(note?: (response: unknown) => string | undefined): AdminCommand['render'] {
+/**
+ * Prints one resource; `note` adds a line after it (e.g. that a key is shown once), `tables` chooses the
+ * columns of nested lists.
+ */
+export function asRecord(options: { note?: (response: unknown) => string | undefined; tables?: Record<string, string[]> } = {}): AdminCommand['render'] {
   return (response) => {
-    const extra = note?.(response);
-    return formatRecord(response) + (extra ? `\n${extra}\n` : '');
+    const extra = options.note?.(response);
+    return formatRecord(response, options.tables) + (extra ? `\n${extra}\n` : '');
   };
 }
 
-/** Prints a sentence, and the answer's fields when there are any (a DELETE may answer 204). */
-export function asMessage(message: (input: CommandInput) => string): AdminCommand['render'] {
-  return (response, input) => {
-    const hasFields = typeof response === 'object' && response !== null && Object.keys(response).length > 0;
-    return `${message(input)}\n${hasFields ? formatRecord(response) : ''}`;
-  };
+/** Prints one sentence about what was done; `--json` shows the full answer. */
+export function asMessage(message: (input: CommandInput, response: Record<string, unknown>) => string): AdminCommand['render'] {
+  return (response, input) => `${message(input, typeof response === 'object' && response !== null ? response as Record<string, unknown> : {})}\n`;
 }
 
 /** The note after an answer that holds a secret shown only once. */

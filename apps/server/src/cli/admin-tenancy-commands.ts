@@ -1,8 +1,8 @@
 import {
   BODY_LOGGING, BUDGET_MODES, FAILED_JOB_POLICIES, TEAM_STATUSES,
   autoRefillSchema, budgetModeSchema, conversionRatesSchema, creditsAddSchema, creditsAdjustSchema, creditsReplenishSchema,
-  keyCreateSchema, keyRotateSchema, organizationCreateSchema, organizationUpdateSchema, teamAccessGroupsSchema,
-  teamCreateSchema, teamListQuerySchema, teamUpdateSchema, transactionsQuerySchema,
+  keyCreateSchema, keyRotateSchema, ledgerQuerySchema, organizationCreateSchema, organizationUsageQuerySchema, organizationUpdateSchema, teamAccessGroupsSchema,
+  teamCreateSchema, teamListQuerySchema, teamUpdateSchema,
 } from '@saas-llm/protocol';
 import {
   asMessage, asRecord, asTable, flag, limitFlags, metadataFlag, requireSome, shownOnceNote, validated,
@@ -52,7 +52,10 @@ export const organizationsResource: AdminResource = {
     {
       action: 'delete', summary: 'delete an organization (soft delete)', args: [{ name: 'organization_id' }], flags: [forceFlag],
       run: (client, input) => client.organizations.delete(input.args['organization_id'] as string, { force: input.values['force'] === true }),
-      render: asMessage((input) => `Deleted organization '${input.args['organization_id']}'.`),
+      render: asMessage((input, response) => {
+        const teams = Array.isArray(response['deleted_teams']) ? response['deleted_teams'] : [];
+        return `Deleted organization '${input.args['organization_id']}'${teams.length > 0 ? ` and its teams ${teams.join(', ')}` : ''}.`;
+      }),
     },
     {
       action: 'teams', summary: "list an organization's teams", args: [{ name: 'organization_id' }], flags: [],
@@ -60,9 +63,9 @@ export const organizationsResource: AdminResource = {
       render: asTable(TEAM_COLUMNS),
     },
     {
-      action: 'usage', summary: "an organization's usage over a period", args: [{ name: 'organization_id' }],
-      flags: [flag.text('period', 'YYYY-MM or YYYY-MM-DD', { placeholder: 'period' }), flag.text('from', 'start (ISO date-time)', { placeholder: 'time' }), flag.text('to', 'end (ISO date-time)', { placeholder: 'time' })],
-      run: (client, input) => client.organizations.usage(input.args['organization_id'] as string, input.values),
+      action: 'usage', summary: "an organization's usage: totals, by job status and by team", args: [{ name: 'organization_id' }],
+      flags: [flag.text('from', 'start (ISO date-time)', { placeholder: 'time' }), flag.text('to', 'end (ISO date-time)', { placeholder: 'time' })],
+      run: (client, input) => client.organizations.usage(input.args['organization_id'] as string, validated(organizationUsageQuerySchema, input.values, input)),
       render: asRecord(),
     },
   ],
@@ -103,7 +106,7 @@ export const teamsResource: AdminResource = {
     {
       action: 'create', summary: 'create a team and its first virtual key', args: [{ name: 'team_id' }], flags: teamCreateFlags,
       run: (client, input) => client.teams.create(validated(teamCreateSchema, { team_id: input.args['team_id'], ...input.values }, input)),
-      render: asRecord(shownOnceNote(['virtual_key'])),
+      render: asRecord({ note: shownOnceNote(['virtual_key']) }),
     },
     {
       action: 'show', summary: 'show one team with its credit account', args: [{ name: 'team_id' }], flags: [],
@@ -127,17 +130,17 @@ export const teamsResource: AdminResource = {
     {
       action: 'suspend', summary: "suspend a team (its keys get 403 team_suspended)", args: [{ name: 'team_id' }], flags: [],
       run: (client, input) => client.teams.suspend(input.args['team_id'] as string),
-      render: asMessage((input) => `Suspended team '${input.args['team_id']}'.`),
+      render: asMessage((input, response) => `Suspended team '${input.args['team_id']}' (status: ${String(response['status'])}).`),
     },
     {
       action: 'pause', summary: "pause a team (its keys get 403 team_paused)", args: [{ name: 'team_id' }], flags: [],
       run: (client, input) => client.teams.pause(input.args['team_id'] as string),
-      render: asMessage((input) => `Paused team '${input.args['team_id']}'.`),
+      render: asMessage((input, response) => `Paused team '${input.args['team_id']}' (status: ${String(response['status'])}).`),
     },
     {
       action: 'resume', summary: 'make a suspended or paused team active again', args: [{ name: 'team_id' }], flags: [],
       run: (client, input) => client.teams.resume(input.args['team_id'] as string),
-      render: asMessage((input) => `Resumed team '${input.args['team_id']}'.`),
+      render: asMessage((input, response) => `Resumed team '${input.args['team_id']}' (status: ${String(response['status'])}).`),
     },
     {
       action: 'access-groups', summary: "replace a team's access groups", args: [{ name: 'team_id' }],
@@ -175,25 +178,39 @@ export const keysResource: AdminResource = {
         flag.list('allowed-model-group', 'restrict the key to these model groups', { field: 'allowed_model_groups', placeholder: 'name' }),
       ],
       run: (client, input) => client.keys.create(input.args['team_id'] as string, validated(keyCreateSchema, input.values, input)),
-      render: asRecord(shownOnceNote(['key', 'virtual_key', 'api_key'])),
+      render: asRecord({ note: shownOnceNote(['key']) }),
     },
     {
       action: 'rotate', summary: 'replace a key by a new one; the old one is revoked after the grace period',
       args: [{ name: 'team_id' }, { name: 'key_id' }],
       flags: [flag.integer('grace-seconds', 'how long the old key keeps working', { placeholder: 'seconds' }), flag.text('name', 'name of the new key', { placeholder: 'name' })],
       run: (client, input) => client.keys.rotate(input.args['team_id'] as string, input.args['key_id'] as string, validated(keyRotateSchema, input.values, input)),
-      render: asRecord(shownOnceNote(['key', 'virtual_key', 'api_key'])),
+      render: asRecord({ note: shownOnceNote(['key']) }),
     },
     {
       action: 'revoke', summary: 'revoke a key at once', args: [{ name: 'team_id' }, { name: 'key_id' }], flags: [],
       run: (client, input) => client.keys.revoke(input.args['team_id'] as string, input.args['key_id'] as string),
-      render: asMessage((input) => `Revoked key '${input.args['key_id']}' of team '${input.args['team_id']}'.`),
+      render: asMessage((input, response) => `Revoked key '${input.args['key_id']}' (${String(response['prefix'])}…) of team '${input.args['team_id']}'.`),
     },
   ],
 };
 
+/** A top-up or adjustment in one line: the ledger row written and the balance after it. */
+const asCreditChange = asMessage((input, response) => {
+  const transaction = (response['transaction'] ?? {}) as Record<string, unknown>;
+  const balance = (response['balance'] ?? {}) as Record<string, unknown>;
+  const amount = Number(transaction['amount']);
+  return `Team '${input.args['team_id']}': ${String(transaction['type'])} of ${amount > 0 ? '+' : ''}${amount} credits (transaction ${String(transaction['transaction_id'])}). `
+    + `Now ${String(balance['credits_remaining'])} remaining, ${String(balance['credits_available'])} available.`;
+});
+
 const creditsAmount = { name: 'credits', optional: true, kind: 'number' as const };
 const reasonFlag = flag.text('reason', 'why (kept in the ledger)', { placeholder: 'text' });
+const autoRefillFlags = [
+  flag.switch('enabled', 'turn auto-refill on (--no-enabled: off)'),
+  flag.number('refill-amount', 'credits per period', { nullable: true }),
+  flag.text('refill-period', 'daily | weekly | monthly', { placeholder: 'period', nullable: true }),
+];
 const rateFlags = [flag.number('credits-per-dollar', 'credits per USD of client cost'), flag.integer('tokens-per-credit', 'tokens per credit')];
 
 export const creditsResource: AdminResource = {
@@ -210,7 +227,7 @@ export const creditsResource: AdminResource = {
       action: 'add', summary: 'add credits', args: [{ name: 'team_id' }, creditsAmount],
       flags: [flag.number('credits', 'how many (or give it after the team id)'), reasonFlag],
       run: (client, input) => client.credits.add(input.args['team_id'] as string, validated(creditsAddSchema, input.values, input)),
-      render: asRecord(),
+      render: asCreditChange,
     },
     {
       action: 'replenish', summary: 'add credits that were paid for', args: [{ name: 'team_id' }, creditsAmount],
@@ -221,19 +238,19 @@ export const creditsResource: AdminResource = {
         reasonFlag,
       ],
       run: (client, input) => client.credits.replenish(input.args['team_id'] as string, validated(creditsReplenishSchema, input.values, input)),
-      render: asRecord(),
+      render: asCreditChange,
     },
     {
       action: 'adjust', summary: 'correct a balance by a signed amount', args: [{ name: 'team_id' }, creditsAmount],
       flags: [flag.number('credits', 'signed amount, e.g. -5 (or give it after the team id)'), { ...reasonFlag, required: true }],
       run: (client, input) => client.credits.adjust(input.args['team_id'] as string, validated(creditsAdjustSchema, input.values, input)),
-      render: asRecord(),
+      render: asCreditChange,
     },
     {
       action: 'transactions', summary: "the team's ledger, newest first", args: [{ name: 'team_id' }],
       flags: [flag.integer('limit', 'rows per page (1–500)'), flag.text('cursor', 'page to read (from the previous page)', { placeholder: 'cursor' }), flag.text('type', 'allocation | deduction | refund | adjustment | auto_refill', { placeholder: 'type' })],
-      run: (client, input) => client.credits.transactions(input.args['team_id'] as string, validated(transactionsQuerySchema, input.values, input)),
-      render: asTable(['created_at', 'type', 'credits', 'amount', 'balance_after', 'reason', 'job_id', 'actor']),
+      run: (client, input) => client.credits.transactions(input.args['team_id'] as string, validated(ledgerQuerySchema, input.values, input)),
+      render: asTable(['created_at', 'type', 'amount', 'balance_after', 'reason', 'job_id', 'actor']),
     },
     {
       action: 'budget-mode', summary: 'set how jobs are charged', args: [{ name: 'team_id' }],
@@ -257,12 +274,11 @@ export const creditsResource: AdminResource = {
     },
     {
       action: 'auto-refill', summary: 'configure the periodic top-up', args: [{ name: 'team_id' }],
-      flags: [
-        flag.switch('enabled', 'turn auto-refill on (--no-enabled: off)'),
-        flag.number('refill-amount', 'credits per period', { nullable: true }),
-        flag.text('refill-period', 'daily | weekly | monthly', { placeholder: 'period', nullable: true }),
-      ],
-      run: (client, input) => client.credits.configureAutoRefill(input.args['team_id'] as string, validated(autoRefillSchema, input.values, input)),
+      flags: autoRefillFlags,
+      run: (client, input) => {
+        requireSome(input.values, autoRefillFlags);
+        return client.credits.configureAutoRefill(input.args['team_id'] as string, validated(autoRefillSchema, input.values, input));
+      },
       render: asRecord(),
     },
   ],

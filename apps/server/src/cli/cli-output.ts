@@ -1,4 +1,4 @@
-import { ConnectionError, SaaSLLMError, listItems } from '@saas-llm/sdk';
+import { ConnectionError, type SaaSLLMError } from '@saas-llm/sdk';
 
 /**
  * Human-readable output of the admin commands: tables for lists, aligned `field  value` lines for one
@@ -22,26 +22,37 @@ export function formatTable(rows: readonly unknown[], columns: readonly string[]
   return [line(shown.map((column) => column.toUpperCase())), ...cells.map(line)].join('\n') + '\n';
 }
 
-/** The rows of a list answer (a bare array, or the array inside the answer object) as a table. */
+/**
+ * A list answer as a table. Some list routes answer a bare array, others wrap it with context
+ * (`{team_id, keys: […]}`, `{jobs: […], next_cursor}`); the rows are the array either way.
+ */
 export function formatList(response: unknown, columns: readonly string[]): string {
-  const rows = listItems(response as unknown[] | Record<string, unknown>);
-  const table = formatTable(rows, columns);
+  const table = formatTable(rowsOf(response), columns);
   const nextCursor = isRecord(response) ? response['next_cursor'] : undefined;
   return typeof nextCursor === 'string' && nextCursor !== '' ? `${table}More: --cursor ${nextCursor}\n` : table;
 }
 
 /**
  * One resource as aligned `field  value` lines. Nested objects are flattened into dotted fields
- * (`costs.total_calls`) so the lines stay greppable.
+ * (`costs.total_calls`) so the lines stay greppable; lists of objects (a job's calls, a group's
+ * members, analytics groups) follow as titled tables, with `tableColumns[field]` when given, else their
+ * scalar fields.
  */
-export function formatRecord(value: unknown): string {
+export function formatRecord(value: unknown, tableColumns: Readonly<Record<string, readonly string[]>> = {}): string {
   if (value === undefined || value === null) return 'Done.\n';
   if (Array.isArray(value)) return formatTable(value, []);
   if (!isRecord(value)) return `${String(value)}\n`;
-  const entries = flatten(value, '');
-  if (entries.length === 0) return 'Done.\n';
-  const width = Math.max(...entries.map(([field]) => field.length));
-  return entries.map(([field, text]) => `${field.padEnd(width)}  ${text}`.trimEnd()).join('\n') + '\n';
+  const tables = Object.entries(value).filter((entry): entry is [string, unknown[]] => isTableOfRecords(entry[1]));
+  const tableFields = new Set(tables.map(([field]) => field));
+  const entries = flatten(Object.fromEntries(Object.entries(value).filter(([field]) => !tableFields.has(field))), '');
+  const width = Math.max(0, ...entries.map(([field]) => field.length));
+  let text = entries.map(([field, cell]) => `${field.padEnd(width)}  ${cell}`.trimEnd()).join('\n') + (entries.length > 0 ? '\n' : '');
+  for (const [field, rows] of tables) {
+    const columns = tableColumns[field] ?? scalarFields(rows[0] as Record<string, unknown>);
+    const table = formatTable(rows, columns).trimEnd().split('\n').map((line) => `  ${line}`).join('\n');
+    text += `\n${field.toUpperCase()} (${rows.length})\n${table}\n`;
+  }
+  return text === '' ? 'Done.\n' : text;
 }
 
 /**
@@ -63,6 +74,21 @@ export function formatApiError(error: SaaSLLMError, context: { apiUrl: string; h
     report += 'No admin credentials were sent: pass --admin-key or set SAAS_LLM_MASTER_KEY.\n';
   }
   return report;
+}
+
+function isTableOfRecords(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isRecord);
+}
+
+/** Columns a table can show on one line: the fields that are not objects or lists. */
+function scalarFields(row: Record<string, unknown>): string[] {
+  return Object.keys(row).filter((field) => !isRecord(row[field]) && !Array.isArray(row[field]));
+}
+
+function rowsOf(response: unknown): unknown[] {
+  if (Array.isArray(response)) return response;
+  if (!isRecord(response)) return [];
+  return (Object.values(response).find((value) => Array.isArray(value)) as unknown[] | undefined) ?? [];
 }
 
 function flatten(record: Record<string, unknown>, prefix: string): Array<[string, string]> {

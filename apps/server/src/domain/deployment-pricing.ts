@@ -11,7 +11,7 @@ export interface ListPrice {
   asOf: string;
 }
 
-/** Port: the price table that ships with the product (implemented by `@saas-llm/providers/pricing`). */
+/** Port: the price table that ships with the product (implemented by `PriceBook` of `@saas-llm/providers`). */
 export interface ListPriceSource {
   readonly table: { asOf: string; note: string; models: readonly ListPrice[] };
   lookup(model: string, query: { provider?: string; apiBase?: string | null }): { price: ListPrice; match: 'exact' | 'normalized' } | null;

@@ -1,7 +1,6 @@
 import type { ChatUsage } from '@saas-llm/protocol';
-import type { PriceBook } from '@saas-llm/providers';
-import { pricePerMillionToNanos, tokenCostNanos, withMarkupNanos } from '../domain/money.ts';
-import type { CallCandidate } from './call-candidates.ts';
+import { tokenCostNanos, withMarkupNanos } from '../domain/money.ts';
+import type { ResolvedCandidate } from '../domain/model-resolution.ts';
 
 /** Token counts of a call and where they came from. */
 export interface MeteredUsage {
@@ -30,20 +29,11 @@ export function usageFromReport(usage: ChatUsage): MeteredUsage {
   };
 }
 
-/** Per-1M-token prices of a candidate in nano-dollars: the deployment's own, else the shipped table's. */
-export function effectivePrices(candidate: CallCandidate, priceBook: PriceBook): { input: number; output: number; cachedInput: number } | null {
-  const own = candidate.prices;
-  if (own.inputNanos !== null && own.outputNanos !== null) {
-    return { input: own.inputNanos, output: own.outputNanos, cachedInput: own.cachedInputNanos ?? own.inputNanos };
-  }
-  const listed = priceBook.lookup(candidate.target.model, { provider: candidate.target.provider, apiBase: candidate.target.apiBase });
-  if (!listed) return null;
-  const input = pricePerMillionToNanos(listed.price.inputPerMillion);
-  return {
-    input,
-    output: pricePerMillionToNanos(listed.price.outputPerMillion),
-    cachedInput: listed.price.cachedInputPerMillion === null ? input : pricePerMillionToNanos(listed.price.cachedInputPerMillion),
-  };
+/** Per-1M-token prices a candidate is metered at (its own, else the shipped table's); null = unpriced. */
+export function effectivePrices(candidate: ResolvedCandidate): { input: number; output: number; cachedInput: number } | null {
+  const price = candidate.effectivePrice;
+  if (price.source === 'unpriced') return null;
+  return { input: price.inputNanosPerMillion, output: price.outputNanosPerMillion, cachedInput: price.cachedInputNanosPerMillion ?? price.inputNanosPerMillion };
 }
 
 /** Provider cost (cached prompt tokens at the cached price) and the tenant's price with the team markup. */

@@ -1,12 +1,12 @@
 import { GATEWAY_CALL_FIELDS, requestedModelName, type ChatCompletion, type ChatCompletionRequest, type LlmCallRequest } from '@saas-llm/protocol';
-import type { PriceBook, ProviderAdapter, StreamEvent, UpstreamStream } from '@saas-llm/providers';
+import { UpstreamError, type DeploymentTarget, type ProviderAdapter, type StreamEvent, type UpstreamStream } from '@saas-llm/providers';
 import type { AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { TeamStanding, TeamStandingSource } from '../domain/job-service.ts';
 import { callHoldMicro } from '../domain/job-charge.ts';
 import { MICRO_PER_CREDIT, nanosToUsd, withMarkupNanos, tokenCostNanos } from '../domain/money.ts';
 import type { AuthenticatedKey } from '../domain/principals.ts';
-import type { CallCandidate, CandidateSource, ResolvedCandidates } from './call-candidates.ts';
+import type { ModelResolver, Resolution, ResolvedCandidate as CallCandidate } from '../domain/model-resolution.ts';
 import { effectivePrices, priceUsage, usageFromReport, type CallCost, type MeteredUsage } from './call-metering.ts';
 import type { CooldownTracker } from './cooldowns.ts';
 import { callWithFallback } from './fallback-loop.ts';
@@ -24,14 +24,13 @@ export interface PipelineLogger {
 }
 
 export interface CallPipelineDependencies {
-  candidates: CandidateSource;
+  candidates: Pick<ModelResolver, 'resolve'>;
   adapters: AdapterLookup;
   calls: CallStore;
   teams: TeamStandingSource;
   limiter: RateLimiter;
   cooldowns: CooldownTracker;
   inFlight: InFlightCallRegistry;
-  priceBook: PriceBook;
   tokens: TokenEstimator;
   log: PipelineLogger;
 }
@@ -43,7 +42,7 @@ export interface AdmittedCall {
   key: AuthenticatedKey;
   standing: TeamStanding;
   requestedName: string;
-  resolved: ResolvedCandidates;
+  resolved: Resolution;
   /** The body sent upstream (gateway fields removed; `model` set per attempt). */
   upstreamRequest: ChatCompletionRequest;
   purpose: string | null;
@@ -84,9 +83,6 @@ export class CallPipeline {
     if (standing.status === 'suspended') throw new DomainError('team_suspended', `Team '${key.teamId}' is suspended.`);
     if (standing.status === 'paused') throw new DomainError('team_paused', `Team '${key.teamId}' is paused.`);
     const requestedName = requestedModelName(body);
-    if (key.allowedModelGroups && !key.allowedModelGroups.includes(requestedName)) {
-      throw new DomainError('model_not_allowed', `This key may not call '${requestedName}'.`, 'model');
-    }
     const upstreamRequest = toUpstreamRequest(body, requestedName, stream);
     const promptEstimate = this.deps.tokens.quickPromptTokens(upstreamRequest);
     const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
@@ -97,7 +93,7 @@ export class CallPipeline {
       embeddings: false,
       promptTokens: promptEstimate,
       maxOutputTokens: requestedOutput,
-    });
+    }, { allowedNames: key.allowedModelGroups });
     if (resolved.candidates.length === 0) {
       throw new DomainError('upstream_unavailable', `Every deployment of '${requestedName}' is inactive, cooling down or cannot serve this request.`);
     }
@@ -133,29 +129,31 @@ export class CallPipeline {
 
   /** A non-streaming call: retry/fallback, then metering and settlement. Throws a DomainError when it fails. */
   async complete(call: AdmittedCall): Promise<{ completion: ChatCompletion; settled: SettledCall }> {
+    let answered;
     try {
-      const { value, candidate } = await callWithFallback({
+      answered = await callWithFallback({
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
-        attempt: (next) => this.deps.adapters.adapterFor(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, next.target, { signal: call.controller.signal }),
+        attempt: (next) => this.deps.adapters.adapterFor(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal }),
       });
-      if (value.droppedParams.length > 0) this.deps.log.warn({ alias: candidate.alias, dropped: value.droppedParams }, 'parameters dropped for this upstream');
-      const usage = value.usage ? usageFromReport(value.usage) : await this.estimateUsage(call, completionText(value.completion));
-      const completion: ChatCompletion = { ...value.completion, model: call.requestedName };
-      const settled = await this.settle(call, candidate, 'succeeded', usage, null, null, completion);
-      return { completion, settled };
     } catch (error) {
-      if (error instanceof DomainError) {
-        // The upstream refused or failed: nothing was generated, nothing is metered.
-        await this.settleFailure(call, error);
-        throw error;
+      if (error instanceof UpstreamError && error.kind === 'cancelled') {
+        // Client gone or job cancelled: the upstream may have read the prompt; meter that estimate.
+        const prompt = await this.deps.tokens.promptTokens(call.upstreamRequest);
+        await this.settle(call, lastCandidate(call), 'cancelled', { promptTokens: prompt, completionTokens: 0, cachedTokens: 0, totalTokens: prompt, source: 'estimated' },
+          { code: 'cancelled', message: 'The call was cancelled.' }, null, null);
+        throw new DomainError('upstream_error', 'The call was cancelled before the upstream answered.');
       }
-      // Cancelled (client gone, job cancelled): the upstream may have read the prompt; meter that estimate.
-      const prompt = await this.deps.tokens.promptTokens(call.upstreamRequest);
-      await this.settle(call, lastCandidate(call), 'cancelled', { promptTokens: prompt, completionTokens: 0, cachedTokens: 0, totalTokens: prompt, source: 'estimated' },
-        { code: 'cancelled', message: 'The call was cancelled.' }, null, null);
-      throw new DomainError('upstream_error', 'The call was cancelled before the upstream answered.');
+      // The upstream refused or failed: nothing was generated, nothing is metered.
+      await this.settleFailure(call, error instanceof DomainError ? error : new DomainError('internal_error', 'The call failed inside the gateway.'));
+      throw error;
     }
+    const { value, candidate } = answered;
+    if (value.droppedParams.length > 0) this.deps.log.warn({ alias: candidate.alias, dropped: value.droppedParams }, 'parameters dropped for this upstream');
+    const usage = value.usage ? usageFromReport(value.usage) : await this.estimateUsage(call, completionText(value.completion));
+    const completion: ChatCompletion = { ...value.completion, model: call.requestedName };
+    const settled = await this.settle(call, candidate, 'succeeded', usage, null, null, completion);
+    return { completion, settled };
   }
 
   /**
@@ -169,7 +167,7 @@ export class CallPipeline {
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
         attempt: async (next) => {
-          const stream = await this.deps.adapters.adapterFor(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, next.target, { signal: call.controller.signal });
+          const stream = await this.deps.adapters.adapterFor(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
           const iterator = stream[Symbol.asyncIterator]();
           try {
             const first = await iterator.next();
@@ -200,7 +198,7 @@ export class CallPipeline {
 
   /** Records the call, adds it to the job, shrinks its credit hold, releases its ticket and in-flight slot. */
   async settle(call: AdmittedCall, candidate: CallCandidate | null, status: CallRecord['status'], usage: MeteredUsage, error: CallRecord['error'], ttftMs: number | null, response: unknown): Promise<SettledCall> {
-    const prices = candidate ? effectivePrices(candidate, this.deps.priceBook) : null;
+    const prices = candidate ? effectivePrices(candidate) : null;
     const cost = candidate ? priceUsage(usage, prices, call.standing.costMarkupPercentage) : { providerCostNanos: 0, clientCostNanos: 0, unpriced: false };
     if (cost.unpriced && usage.totalTokens > 0) {
       this.deps.log.warn({ alias: candidate?.alias, model: candidate?.target.model }, 'unpriced call: no deployment price and no shipped price; recorded at cost 0');
@@ -242,7 +240,7 @@ export class CallPipeline {
     for (const candidate of candidates) {
       const output = requestedOutput ?? candidate.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
       maxOutput = Math.max(maxOutput, output);
-      const prices = effectivePrices(candidate, this.deps.priceBook);
+      const prices = effectivePrices(candidate);
       if (prices) providerNanos = Math.max(providerNanos, tokenCostNanos(promptTokens, prices.input) + tokenCostNanos(output, prices.output));
     }
     const clientCostNanos = withMarkupNanos(providerNanos, standing.costMarkupPercentage);
@@ -290,6 +288,12 @@ function completionText(completion: ChatCompletion): string {
     const message = choice.message as { content?: unknown; tool_calls?: unknown } | null | undefined;
     return `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`;
   }).join('');
+}
+
+/** The providers' view of a candidate (mutable copies of the frozen resolution parts). */
+function targetOf(candidate: CallCandidate): DeploymentTarget {
+  const target = candidate.target;
+  return { ...target, extraHeaders: { ...target.extraHeaders }, settings: { ...target.settings } };
 }
 
 function lastCandidate(call: AdmittedCall): CallCandidate | null {

@@ -1,20 +1,18 @@
 /**
  * Deployment cooldowns (03-domain.md): after `threshold` consecutive failures a deployment is skipped for
- * `cooldownMs`, then one request is let through to probe it; success clears the record.
+ * `cooldownMs`. Afterwards it is tried again; its failure count stays at the threshold, so one more failure
+ * puts it straight back in cooldown, while a success clears the record. `isCoolingDown` has no side
+ * effect (the operator's dry run asks it too).
  */
 export class CooldownTracker {
-  private readonly states = new Map<string, { failures: number; until: number; probing: boolean }>();
+  private readonly states = new Map<string, { failures: number; until: number }>();
 
   constructor(private readonly threshold = 3, private readonly cooldownMs = 30_000, private readonly now: () => number = Date.now) {}
 
-  /** True when the deployment should be skipped now. Lets exactly one probe through after the cooldown. */
+  /** True when the deployment should be skipped now. */
   isCoolingDown(alias: string): boolean {
     const state = this.states.get(alias);
-    if (!state || state.failures < this.threshold) return false;
-    if (this.now() < state.until) return true;
-    if (state.probing) return true;
-    state.probing = true;
-    return false;
+    return state !== undefined && state.failures >= this.threshold && this.now() < state.until;
   }
 
   recordSuccess(alias: string): void {
@@ -22,9 +20,8 @@ export class CooldownTracker {
   }
 
   recordFailure(alias: string): void {
-    const state = this.states.get(alias) ?? { failures: 0, until: 0, probing: false };
-    state.failures += 1;
-    state.probing = false;
+    const state = this.states.get(alias) ?? { failures: 0, until: 0 };
+    state.failures = Math.min(state.failures + 1, this.threshold);
     if (state.failures >= this.threshold) state.until = this.now() + this.cooldownMs;
     this.states.set(alias, state);
   }

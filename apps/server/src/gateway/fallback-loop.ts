@@ -1,6 +1,6 @@
 import { UpstreamError } from '@saas-llm/providers';
 import type { AttemptRecord } from '../domain/calls.ts';
-import type { CallCandidate } from './call-candidates.ts';
+import type { ResolvedCandidate as CallCandidate } from '../domain/model-resolution.ts';
 import type { CooldownTracker } from './cooldowns.ts';
 import { allCandidatesFailed, upstreamFailureToDomainError } from './upstream-failures.ts';
 

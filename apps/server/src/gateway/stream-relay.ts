@@ -56,7 +56,7 @@ export async function relayStream(pipeline: CallPipeline, call: AdmittedCall, si
       if (!sink.closed) sink.end();
       return;
     }
-    await pipeline.settleFailure(call, null);
+    await pipeline.settleFailure(call, new DomainError('internal_error', 'The call failed inside the gateway.'));
     throw error;
   }
 

@@ -14,6 +14,11 @@ import { registerTeamRoutes } from './routes/admin/teams-routes.ts';
 import { registerVirtualKeyRoutes } from './routes/admin/virtual-keys-routes.ts';
 // ==== end imports: tenancy & credits routes ====
 // ==== imports: catalog routes ====
+import { registerAccessGroupRoutes } from './routes/admin/access-groups-routes.ts';
+import { registerDeploymentRoutes } from './routes/admin/deployments-routes.ts';
+import { registerModelGroupRoutes } from './routes/admin/model-groups-routes.ts';
+import { registerPricingRoutes } from './routes/admin/pricing-routes.ts';
+import { registerProviderCredentialRoutes } from './routes/admin/provider-credentials-routes.ts';
 // ==== end imports: catalog routes ====
 // ==== imports: admin users & audit routes ====
 import { exposeRouteRegistry } from './route-inventory.ts';
@@ -63,6 +68,11 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   app.addHook('onClose', async () => { await container.keyAuthenticator.close(); });
   // ==== end routes: tenancy & credits ====
   // ==== routes: catalog ====
+  registerProviderCredentialRoutes(app, registry, { credentials: container.providerCredentials });
+  registerDeploymentRoutes(app, registry, { deployments: container.deployments });
+  registerModelGroupRoutes(app, registry, { modelGroups: container.modelGroups, resolver: container.modelResolver });
+  registerAccessGroupRoutes(app, registry, { accessGroups: container.accessGroups });
+  registerPricingRoutes(app, registry, { pricing: container.pricing });
   // ==== end routes: catalog ====
   // ==== routes: admin users & audit ====
   registerAdminUsersRoutes(app, registry, {
