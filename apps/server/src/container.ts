@@ -4,6 +4,16 @@ import { PgDatabase } from './storage/pg-database.ts';
 import { PgliteDatabase } from './storage/pglite-database.ts';
 import { migrate, migrationsCurrent } from './storage/migrator.ts';
 import { join } from 'node:path';
+import { createLogger, type Logger } from './logger.ts';
+import { Sweepers } from './background/sweepers.ts';
+import { AdapterRegistry } from '@saas-llm/providers';
+import { CallPipeline } from './gateway/call-pipeline.ts';
+import { CooldownTracker } from './gateway/cooldowns.ts';
+import { RateLimiter } from './gateway/rate-limiter.ts';
+import { TokenEstimator } from './gateway/token-estimator.ts';
+import { CallRepository } from './storage/call-repository.ts';
+import type { CallStore } from './domain/calls.ts';
+import { ReservationRepository } from './storage/reservation-repository.ts';
 import { JobService } from './domain/job-service.ts';
 import { InFlightCallRegistry } from './gateway/in-flight-calls.ts';
 import { JobRepository } from './storage/job-repository.ts';
@@ -56,6 +66,8 @@ import { PgAuditLogStore } from './storage/audit-log-store.ts';
 export interface Container {
   config: Config;
   db: Database;
+  logger: Logger;
+  sweepers: Sweepers;
   version: string;
   // ==== fields: tenancy & credits ====
   organizations: OrganizationService;
@@ -95,6 +107,10 @@ export interface Container {
   inFlight: InFlightCallRegistry;
   jobs: JobService;
   jobStore: JobStore;
+  calls: CallStore;
+  pipeline: CallPipeline;
+  adapters: AdapterRegistry;
+  cooldowns: CooldownTracker;
   teamUsage: TeamUsageSource;
   readiness(): Promise<{ database: boolean; migrations: boolean }>;
   close(): Promise<void>;
@@ -108,8 +124,14 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** Builds the container over an open, migrated-or-not database; runs migrations first. */
-export async function buildContainer(config: Config, db: Database): Promise<Container> {
+export interface ContainerOptions {
+  /** Where logs go (tests capture them); default stdout. */
+  logDestination?: NodeJS.WritableStream;
+}
+
+export async function buildContainer(config: Config, db: Database, options: ContainerOptions = {}): Promise<Container> {
   await migrate(db);
+  const logger = createLogger(config, options.logDestination);
   // ==== construction: tenancy & credits ====
   const virtualKeyRepository = new VirtualKeyRepository(db);
   const keyAuthenticator = new CachingKeyAuthenticator(virtualKeyRepository, {
@@ -122,10 +144,11 @@ export async function buildContainer(config: Config, db: Database): Promise<Cont
   const organizations = new OrganizationService(new OrganizationRepository(db), keyAuthenticator, teamChanges);
   const credits = new CreditLedger(new CreditLedgerRepository(db), teamChanges);
   // ==== end construction: tenancy & credits ====
+  const cooldowns = new CooldownTracker();
   // ==== construction: catalog ====
   const secretBox = new SecretBox(config.encryptionKey);
   const priceBook = new PriceBook(SHIPPED_PRICE_TABLE);
-  const modelResolver = new ModelResolver(new PgCatalogReader(db), secretBox, { prices: priceBook });
+  const modelResolver = new ModelResolver(new PgCatalogReader(db), secretBox, { prices: priceBook, cooldowns });
   teamChanges.subscribe((teamId) => modelResolver.invalidateTeam(teamId));
   const credentialRepository = new PgCredentialRepository(db);
   const deploymentRepository = new PgDeploymentRepository(db);
@@ -150,14 +173,29 @@ export async function buildContainer(config: Config, db: Database): Promise<Cont
   const inFlight = new InFlightCallRegistry();
   const jobStore = new JobRepository(db, 3600);
   const jobs = new JobService(jobStore, teamStanding, inFlight, config.defaultJobTtlSeconds);
+  // A suspension, pause or limit change applies at once on this instance (other instances within the cache TTL).
+  teamChanges.subscribe((teamId) => teamStanding.invalidate(teamId));
+  const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
+  const adapters = new AdapterRegistry();
+  const calls = new CallRepository(db, 3600);
+  const pipeline = new CallPipeline({
+    candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
+    inFlight, tokens: new TokenEstimator(), log: logger,
+  });
   return {
     config,
     db,
+    logger,
+    sweepers,
     version: VERSION,
     teamStanding,
     inFlight,
     jobs,
     jobStore,
+    calls,
+    pipeline,
+    adapters,
+    cooldowns,
     teamUsage: new TeamUsageRepository(db),
     // ==== wiring: tenancy & credits ====
     organizations,
@@ -189,6 +227,9 @@ export async function buildContainer(config: Config, db: Database): Promise<Cont
       return { database, migrations };
     },
     close: async () => {
+      await sweepers.stop();
+      inFlight.abortAll();
+      await adapters.close();
       await db.close();
     },
   };

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from './config.ts';
 import { buildContainer, openDatabase, type Container } from './container.ts';
 import { buildApp } from './http/app.ts';
 
 export interface RunningServer {
-  app: FastifyInstance;
+  app: Awaited<ReturnType<typeof buildApp>>;
   container: Container;
   url: string;
   /** Stops accepting requests, lets in-flight ones finish, flushes, closes the database. */

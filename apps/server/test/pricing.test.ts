@@ -38,10 +38,11 @@ describe('GET /api/pricing', () => {
     assert.match(fromTable.as_of, /^\d{4}-\d{2}-\d{2}$/);
     const none = byAlias.get(unpriced.alias) as any;
     assert.deepEqual([none.source, none.input_price_per_million, none.output_price_per_million], ['unpriced', 0, 0]);
-    // A price set later takes over from the table at once.
+    // Prices set later take over from the table at once, as a set: nothing is mixed in from the table
+    // (no cached price of its own → cached tokens are charged at its input price).
     await adminOk(gateway, `/api/models/${listed.alias}`, { method: 'PUT', body: { input_price_per_million: 2, output_price_per_million: 8 } });
     const repriced = (await adminOk(gateway, '/api/pricing')).deployments.find((deployment: any) => deployment.alias === listed.alias);
-    assert.deepEqual([repriced.source, repriced.input_price_per_million, repriced.cached_input_price_per_million], ['deployment', 2, 1.25]);
+    assert.deepEqual([repriced.source, repriced.input_price_per_million, repriced.cached_input_price_per_million], ['deployment', 2, null]);
   });
 
   test('a virtual key gets 401', async () => {

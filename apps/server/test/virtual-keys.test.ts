@@ -152,8 +152,8 @@ describe('virtual keys', () => {
 
   test('a revoke on one instance stops the key on another instance within 1 second', async () => {
     // A second gateway over the same database: its own process-local key cache.
-    const secondContainer = await buildContainer(gateway.config, gateway.container.db);
-    const second = await buildApp(secondContainer, { logger: false });
+    const secondContainer = await buildContainer({ ...gateway.config, logLevel: 'silent' }, gateway.container.db);
+    const second = await buildApp(secondContainer);
     await second.listen({ host: '127.0.0.1', port: 0 });
     try {
       const address = second.server.address();

@@ -6,7 +6,7 @@ import {
 import type { ModelGroupResolveQuery } from '@saas-llm/sdk';
 import { UsageError } from './cli-args.ts';
 import {
-  asMessage, asRecord, asTable, flag, metadataFlag, requireSome, validated, without,
+  asMessage, asRecord, asTable, flag, requireSome, validated, without,
   type AdminResource, type CommandInput, type FlagSpec,
 } from './admin-command.ts';
 

@@ -90,6 +90,27 @@ describe('flags become the request', () => {
     assert.match(row ?? '', /^alpha\s+demo\s+active\s+10\s+chat, vision$/);
   });
 
+  test('a top-up prints one line: the ledger row and the balance after it', async () => {
+    answers.push({ status: 200, body: { team_id: 't1', transaction: { transaction_id: '7', type: 'allocation', amount: 250 }, balance: { credits_remaining: 300, credits_available: 290 } } });
+    const result = await run(['credits', 'add', 't1', '250']);
+    assert.equal(result.stdout, "Team 't1': allocation of +250 credits (transaction 7). Now 300 remaining, 290 available.\n");
+  });
+
+  test('lists inside one resource print as tables after its fields', async () => {
+    answers.push({ status: 200, body: { name: 'chat-fast', strategy: 'priority', members: [{ alias: 'gpt-4o-mini', priority: 0, weight: 1 }, { alias: 'mock-fast', priority: 1, weight: 1 }] } });
+    const result = await run(['groups', 'show', 'chat-fast']);
+    assert.equal(result.stdout, [
+      'name      chat-fast',
+      'strategy  priority',
+      '',
+      'MEMBERS (2)',
+      '  ALIAS        PRIORITY  WEIGHT',
+      '  gpt-4o-mini  0         1',
+      '  mock-fast    1         1',
+      '',
+    ].join('\n'));
+  });
+
   test('credits add takes the amount as an argument or a flag', async () => {
     assert.equal((await run(['credits', 'add', 't1', '250', '--reason', 'top-up'])).code, 0);
     assert.equal((await run(['credits', 'add', 't1', '--credits', '0.5'])).code, 0);

@@ -32,9 +32,10 @@ export interface EffectivePrice {
 }
 
 /**
- * The deployment's own prices when it has any (a missing input or output price then counts as 0, e.g. the
- * output of an embedding model); else the shipped table's, matched by model id and API host; else
- * unpriced at 0, which the gateway records as such with a warning.
+ * The deployment's own prices when it has an input or output price, taken as a set (a missing one counts
+ * as 0, e.g. the output of an embedding model; a missing cached price means cached tokens cost the input
+ * price); else the shipped table's, matched by model id and API host (a cached price set alone on the
+ * deployment overrides the table's); else unpriced at 0, which the gateway records with a warning.
  */
 export function effectivePrice(deployment: DeploymentRecord, apiBase: string | null, prices: ListPriceSource | null): EffectivePrice {
   if (deployment.inputPriceNanos !== null || deployment.outputPriceNanos !== null) {

@@ -14,9 +14,9 @@ import type { InFlightCallRegistry } from './in-flight-calls.ts';
 import type { LimitTicket, RateLimiter } from './rate-limiter.ts';
 import type { TokenEstimator } from './token-estimator.ts';
 
-/** Port: the adapter of a provider. */
+/** The adapter of each provider (the providers package's AdapterRegistry). */
 export interface AdapterLookup {
-  adapterFor(provider: string): ProviderAdapter;
+  get(provider: DeploymentTarget['provider']): ProviderAdapter;
 }
 
 export interface PipelineLogger {
@@ -134,7 +134,7 @@ export class CallPipeline {
       answered = await callWithFallback({
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
-        attempt: (next) => this.deps.adapters.adapterFor(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal }),
+        attempt: (next) => this.deps.adapters.get(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal }),
       });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'cancelled') {
@@ -167,7 +167,7 @@ export class CallPipeline {
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
         attempt: async (next) => {
-          const stream = await this.deps.adapters.adapterFor(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
+          const stream = await this.deps.adapters.get(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
           const iterator = stream[Symbol.asyncIterator]();
           try {
             const first = await iterator.next();

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
@@ -7,6 +7,7 @@ import { RouteRegistry } from './route-registry.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerJobsRoutes } from './routes/client/jobs-routes.ts';
 import { registerTeamJobsRoutes } from './routes/client/team-jobs-routes.ts';
+import { registerLlmCallRoutes } from './routes/client/llm-call-routes.ts';
 // ==== imports: tenancy & credits routes ====
 import { registerCreditRoutes } from './routes/admin/credits-routes.ts';
 import { registerOrganizationRoutes } from './routes/admin/organizations-routes.ts';
@@ -29,19 +30,20 @@ import { registerAuditRoutes } from './routes/admin/audit-routes.ts';
 // ==== end imports: admin users & audit routes ====
 
 export interface AppOptions {
-  /** Pino options or false; tests pass a stream to capture logs. */
-  logger?: boolean | Record<string, unknown>;
+  /** Reserved for per-app options; logging comes from the container's logger. */
+  trustProxy?: boolean;
 }
 
 /** Builds the Fastify app without listening (tests use `inject` or listen on port 0). */
 export async function buildApp(container: Container, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: container.config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-admin-key"]', 'req.headers.cookie'] },
+    // Typed as Fastify's base logger so the app keeps the default FastifyInstance type used by every route module.
+    loggerInstance: container.logger as FastifyBaseLogger,
     bodyLimit: container.config.bodyLimitBytes,
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
     requestIdHeader: false,
     disableRequestLogging: true,
-    trustProxy: false,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
   });
   const registry = new RouteRegistry();
@@ -59,6 +61,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerOpsRoutes(app, registry, { readiness: container.readiness, version: container.version });
   registerJobsRoutes(app, registry, container.jobs);
   registerTeamJobsRoutes(app, registry, container.jobStore, container.teamUsage);
+  registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls });
   // ==== routes: tenancy & credits ====
   registerOrganizationRoutes(app, registry, { organizations: container.organizations, teams: container.teams });
   registerTeamRoutes(app, registry, { teams: container.teams });

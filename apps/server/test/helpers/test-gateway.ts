@@ -38,10 +38,10 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
     dataDir, masterKey, encryptionKey: randomBytes(32), port: 0, logLevel: 'info', databaseUrl: postgres?.url ?? null, ...overrides,
   });
   const db = postgres ? await PgDatabase.open(postgres.url) : await PgliteDatabase.open(null);
-  const container = await buildContainer(config, db);
   const logs: string[] = [];
   const stream = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
-  const app = await buildApp(container, { logger: { level: 'info', stream } });
+  const container = await buildContainer(config, db, { logDestination: stream });
+  const app = await buildApp(container);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -73,7 +73,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
 }
 
 // Specific ids before the generic `name`: an admin user's payload has both `user_id` and `name`.
-const ID_FIELDS = ['organization_id', 'team_id', 'key_id', 'credential_id', 'user_id', 'alias', 'name'];
+// Most specific first: a team body also names its organization, a key body its team.
+const ID_FIELDS = ['key_id', 'credential_id', 'user_id', 'team_id', 'alias', 'name', 'organization_id'];
 
 function resourceIdOf(params: unknown, payload: unknown): string | null {
   if (params && typeof params === 'object') {
