@@ -200,7 +200,7 @@ describe('llm calls in jobs', () => {
     })));
     const succeeded = calls.filter((call) => call.status === 200);
     const refused = calls.filter((call) => call.status === 402);
-    assert.equal(succeeded.length + refused.length, calls.length);
+    assert.equal(succeeded.length + refused.length, calls.length, JSON.stringify(calls.filter((call) => call.status !== 200 && call.status !== 402).map((call) => call.body)));
     assert.ok(succeeded.length >= 1 && refused.length >= 1, `${succeeded.length} succeeded, ${refused.length} refused`);
     for (const call of refused) assert.equal(call.body.error.code, 'insufficient_credits');
     const closed = await gateway.request(`/api/jobs/${jobId}/complete`, { headers: tenant.auth, body: { status: 'completed' } });

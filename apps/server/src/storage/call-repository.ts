@@ -98,13 +98,15 @@ export class CallRepository implements CallStore {
           call.providerCostNanos, call.clientCostNanos, call.latencyMs, call.modelGroup ?? call.requestedModel,
           succeeded && callMetadata ? JSON.stringify(callMetadata) : null]);
       if (admission.reservationId) {
+        // Row locks here are FOR NO KEY UPDATE: the call and attempt inserts above hold FOR KEY SHARE on the
+        // team and job rows (foreign keys), which a plain FOR UPDATE would wait on — a deadlock between settlements.
         // Shrink the hold to what the call really consumed. If the job was closed meanwhile the hold is
         // already released; then nothing changes here.
         const held = await tx.query<{ amount: number }>(
-          `SELECT amount FROM reservations WHERE reservation_id = $1 AND status = 'held' FOR UPDATE`, [admission.reservationId]);
+          `SELECT amount FROM reservations WHERE reservation_id = $1 AND status = 'held' FOR NO KEY UPDATE`, [admission.reservationId]);
         if (held[0]) {
           const team = await tx.query<{ available: number }>(
-            'SELECT credits_allocated - credits_used - credits_reserved AS available FROM teams WHERE team_id = $1 FOR UPDATE', [call.teamId]);
+            'SELECT credits_allocated - credits_used - credits_reserved AS available FROM teams WHERE team_id = $1 FOR NO KEY UPDATE', [call.teamId]);
           // Growing a hold beyond its worst case is bounded by what is available: the balance never goes negative.
           const target = Math.min(actualHoldMicro, held[0].amount + Math.max(0, team[0]?.available ?? 0));
           await tx.query('UPDATE reservations SET amount = $2 WHERE reservation_id = $1', [admission.reservationId, target]);

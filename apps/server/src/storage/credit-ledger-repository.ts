@@ -82,7 +82,7 @@ export class CreditLedgerRepository implements CreditLedgerStore {
   applyAutoRefill(teamId: string, periodKey: string, actor: string): Promise<'applied' | 'already_applied' | 'not_eligible'> {
     return this.db.transaction(async (tx) => {
       const team = await tx.query<{ refill_amount: number | null; refill_enabled: boolean }>(
-        'SELECT refill_amount, refill_enabled FROM teams WHERE team_id = $1 AND deleted_at IS NULL FOR UPDATE', [teamId]);
+        'SELECT refill_amount, refill_enabled FROM teams WHERE team_id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE', [teamId]);
       const amount = team[0]?.refill_enabled ? team[0].refill_amount : null;
       if (!amount || amount <= 0) return 'not_eligible';
       // The (team, period) primary key is the exactly-once guard across instances.

@@ -79,7 +79,7 @@ export class JobRepository implements JobStore {
 
   async close(jobId: string, status: FinalJobStatus, fields: { result?: unknown; metadata?: Record<string, unknown>; errorMessage?: string | null }, charge: (job: JobRecord, terms: CreditTerms) => number, actor: string): Promise<CloseJobOutcome> {
     return this.db.transaction(async (tx) => {
-      const jobs = await tx.query<JobRow>('SELECT * FROM jobs WHERE job_id = $1 FOR UPDATE', [jobId]);
+      const jobs = await tx.query<JobRow>('SELECT * FROM jobs WHERE job_id = $1 FOR NO KEY UPDATE', [jobId]);
       if (!jobs[0]) return { kind: 'not_found' };
       const job = toJobRecord(jobs[0]);
       const team = await lockTeam(tx, job.teamId);
@@ -161,7 +161,7 @@ export class JobRepository implements JobStore {
 
 async function lockTeam(tx: Queryable, teamId: string): Promise<TeamTermsRow> {
   const rows = await tx.query<TeamTermsRow>(
-    'SELECT credits_allocated, credits_used, credits_reserved, budget_mode, failed_job_policy, credits_per_dollar, tokens_per_credit FROM teams WHERE team_id = $1 FOR UPDATE', [teamId]);
+    'SELECT credits_allocated, credits_used, credits_reserved, budget_mode, failed_job_policy, credits_per_dollar, tokens_per_credit FROM teams WHERE team_id = $1 FOR NO KEY UPDATE', [teamId]);
   if (!rows[0]) throw new Error(`team ${teamId} of an existing job is missing`);
   return rows[0];
 }
