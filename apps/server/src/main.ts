@@ -12,18 +12,18 @@ export interface RunningServer {
 
 /**
  * Load config → open the database → build the container (migrations run here) → build the app → listen.
- * `beforeListen` runs on the built container (the demo bootstrap uses it).
+ * `afterListen` runs with the container and the real URL (the demo bootstrap writes it to demo.env).
  */
-export async function startServer(config: Config = loadConfig(), beforeListen?: (container: Container, url: string) => Promise<void>): Promise<RunningServer> {
+export async function startServer(config: Config = loadConfig(), afterListen?: (container: Container, url: string) => Promise<void>): Promise<RunningServer> {
   const db = await openDatabase(config);
   const container = await buildContainer(config, db);
   const app = await buildApp(container);
-  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const plannedUrl = `http://${displayHost}:${config.port}`;
-  if (beforeListen) await beforeListen(container, plannedUrl);
   await app.listen({ host: config.host, port: config.port });
+  container.sweepers.start();
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const address = app.server.address();
   const url = `http://${displayHost}:${typeof address === 'object' && address ? address.port : config.port}`;
+  if (afterListen) await afterListen(container, url);
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     await app.close();

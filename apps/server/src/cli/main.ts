@@ -2,7 +2,10 @@ import { ConfigError, cliEnvironment, loadConfig } from '../config.ts';
 import { openDatabase } from '../container.ts';
 import { startServer, stopOnSignals } from '../main.ts';
 import { migrate } from '../storage/migrator.ts';
-import { bootstrapDemoTenant } from './demo-bootstrap.ts';
+import { bootstrapDemoTenant, DEMO_GROUPS, DEMO_TEAM, type DemoTenant } from './demo-bootstrap.ts';
+
+/** `serve` keeps the process alive: no exit code to set. */
+const RUNNING = -1;
 
 const USAGE = `saas-llm — the SaaS LLM gateway
 
@@ -15,15 +18,26 @@ Usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // Returns an exit code, or RUNNING for a server that keeps the process alive.
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
       const config = loadConfig();
       const demo = rest.includes('--demo');
-      const server = await startServer(config, demo ? (container, url) => bootstrapDemoTenant(container, url) : undefined);
+      let demoTenant: DemoTenant | null = null;
+      const server = await startServer(config, demo ? async (container, url) => { demoTenant = await bootstrapDemoTenant(container, url); } : undefined);
       stopOnSignals(server);
-      server.app.log.info(`SaaS LLM gateway listening on ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir})`);
-      return -1; // keep running
+      const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
+      process.stdout.write(`SaaS LLM gateway listening on ${server.url} (database: ${where})\n`);
+      const tenant = demoTenant as DemoTenant | null;
+      if (tenant?.created) {
+        process.stdout.write(`Demo tenant created: team ${DEMO_TEAM}, model groups ${DEMO_GROUPS.join(', ')}.\n`
+          + `Virtual key (shown once): ${tenant.virtualKey}\nWritten to ${tenant.envFile} (SAAS_API_URL, SAAS_VIRTUAL_KEY, SAAS_TEAM_ID).\n`);
+      } else if (tenant) {
+        process.stdout.write(`Existing data kept; the demo environment file is ${tenant.envFile}.\n`);
+      }
+      process.stdout.write(`API reference: ${server.url}/docs\n`);
+      return RUNNING;
     }
     case 'migrate': {
       const config = loadConfig();
@@ -50,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { if (code >= 0) process.exitCode = code; },
+  (code) => { if (code !== RUNNING) process.exitCode = code; },
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`saas-llm: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);

@@ -1,0 +1,121 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
+const MASTER_KEY = 'mk-cli-test-0123456789abcdef';
+
+function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SAAS_LLM_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SAAS_LLM_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'warn', ...extra };
+  delete env.DATABASE_URL; // this test is about the embedded default
+  delete env.OPENAI_API_KEY;
+  return env;
+}
+
+/** Starts `saas-llm serve --demo` and resolves with its URL and everything it printed. */
+function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--demo'], { env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match && /API reference/.test(output)) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${output}`)); });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  child.removeAllListeners('exit');
+  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saas-llm-cli-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('bootstraps the demo tenant, serves it, keeps data across a restart', async () => {
+    const first = await serve(dataDir);
+    let jobId: string;
+    try {
+      assert.match(first.output(), /Virtual key \(shown once\): sk-/);
+      const envFile = join(dataDir, 'demo.env');
+      assert.equal(statSync(envFile).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dataDir, 'encryption.key')).mode & 0o777, 0o600);
+      const env = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+      assert.equal(env.SAAS_API_URL, first.url);
+      assert.equal(env.SAAS_TEAM_ID, 'team-alpha');
+      const auth = { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}`, 'content-type': 'application/json' };
+      const teams = await (await fetch(`${first.url}/api/teams`, { headers: auth })).json() as any;
+      const team = Array.isArray(teams) ? teams[0] : teams.teams[0];
+      assert.equal(team.team_id, 'team-alpha');
+      assert.equal(team.credits_remaining, 1000);
+      assert.deepEqual([...team.model_groups].sort(), ['chat-balanced', 'chat-fast', 'chat-quality']);
+      const job = await (await fetch(`${first.url}/api/jobs/create`, { method: 'POST', headers: auth, body: JSON.stringify({ job_type: 'cli-test' }) })).json() as any;
+      jobId = job.job_id;
+      const call = await fetch(`${first.url}/api/jobs/${jobId}/llm-call`, { method: 'POST', headers: auth, body: JSON.stringify({ model_group: 'chat-fast', messages: [{ role: 'user', content: 'Hi' }] }) });
+      assert.equal(call.status, 200);
+      const done = await (await fetch(`${first.url}/api/jobs/${jobId}/complete`, { method: 'POST', headers: auth, body: JSON.stringify({ status: 'completed' }) })).json() as any;
+      assert.equal(done.costs.credits_remaining, 999);
+
+      const cliEnvironment = { ...cliEnv(dataDir), SAAS_API_URL: first.url };
+      const listed = await runCli(['teams', 'list', '--json'], cliEnvironment);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /team-alpha/);
+      const missing = await runCli(['teams', 'show', 'no-such-team'], cliEnvironment);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no-such-team/);
+      const wrongKey = await runCli(['teams', 'list'], { ...cliEnvironment, SAAS_LLM_MASTER_KEY: 'mk-wrong-key-000000000000' });
+      assert.equal(wrongKey.code, 1);
+    } finally {
+      assert.equal(await stop(first.child), 0);
+    }
+
+    const second = await serve(dataDir);
+    try {
+      assert.doesNotMatch(second.output(), /Virtual key \(shown once\)/);
+      const env = Object.fromEntries(readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+      const job = await fetch(`${second.url}/api/jobs/${jobId!}`, { headers: { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}` } });
+      assert.equal(job.status, 200);
+      assert.equal((await job.json() as any).status, 'completed');
+    } finally {
+      await stop(second.child);
+    }
+
+    const migrated = await runCli(['migrate'], cliEnv(dataDir));
+    assert.equal(migrated.code, 0, migrated.stderr);
+    assert.match(migrated.stdout, /up to date/);
+  });
+
+  test('invalid configuration stops with one message naming the variable', async () => {
+    const result = await runCli(['serve'], cliEnv(dataDir, { PORT: 'eighty' }));
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Invalid configuration: PORT/);
+    const production = await runCli(['serve'], cliEnv(dataDir, { NODE_ENV: 'production' }));
+    assert.equal(production.code, 1);
+    assert.match(production.stderr, /SAAS_LLM_ENCRYPTION_KEY/);
+  });
+});
