@@ -61,7 +61,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerOpsRoutes(app, registry, { readiness: container.readiness, version: container.version });
   registerJobsRoutes(app, registry, container.jobs);
   registerTeamJobsRoutes(app, registry, container.jobStore, container.teamUsage);
-  registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls });
+  registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls, keepaliveMs: container.config.streamKeepaliveMs });
   // ==== routes: tenancy & credits ====
   registerOrganizationRoutes(app, registry, { organizations: container.organizations, teams: container.teams });
   registerTeamRoutes(app, registry, { teams: container.teams });

@@ -18,6 +18,8 @@ export interface LlmCallDependencies {
   pipeline: CallPipeline;
   jobs: JobService;
   calls: CallStore;
+  /** `: keepalive` interval while waiting for the upstream's first byte. */
+  keepaliveMs: number;
 }
 
 /** The create fields of `create-and-call`; the rest of the body is the call. */
@@ -67,7 +69,7 @@ export function registerLlmCallRoutes(app: FastifyInstance, registry: RouteRegis
       [HEADERS.serverTiming]: timingHeader(request.startedAt, upstreamMs(call)),
     }));
     try {
-      await relayStream(deps.pipeline, call, sink, finalExtras ? { finalExtras } : {});
+      await relayStream(deps.pipeline, call, sink, { keepaliveMs: deps.keepaliveMs, ...(finalExtras ? { finalExtras } : {}) });
     } catch (error) {
       request.upstreamMs = upstreamMs(call);
       throw error; // nothing was sent yet: the error handler answers JSON
