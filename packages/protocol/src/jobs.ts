@@ -40,7 +40,7 @@ export const teamJobsQuerySchema = z.object({
   to: dateOrDateTime.optional(),
 });
 export const teamUsageQuerySchema = z.object({
-  period: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD').optional(),
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, 'must be YYYY-MM or YYYY-MM-DD').optional(),
   from: dateOrDateTime.optional(),
   to: dateOrDateTime.optional(),
 });

@@ -57,7 +57,8 @@ export async function callWithFallback<T>(options: FallbackOptions<T>): Promise<
         }
         if (!error.shouldFallback) throw upstreamFailureToDomainError(error, options.modelName);
         options.cooldowns.recordFailure(candidate.alias);
-        if (!error.isRetryable || retry === options.numRetries) break;
+        // A deployment that has just entered its cooldown is not retried: the next candidate is.
+        if (!error.isRetryable || retry === options.numRetries || options.cooldowns.isCoolingDown(candidate.alias)) break;
         const wait = error.retryAfterMs ?? backoff(options.retryBackoffMs, retry, random);
         if (wait > MAX_RETRY_WAIT_MS) break;
         await sleep(wait, options.signal);
