@@ -6,6 +6,8 @@ import { migrate, migrationsCurrent } from './storage/migrator.ts';
 import { join } from 'node:path';
 import { createLogger, type Logger } from './logger.ts';
 import { Sweepers } from './background/sweepers.ts';
+import { GatewayMetrics } from './observability/prometheus-metrics.ts';
+import { StreamGauge } from './observability/stream-gauge.ts';
 import { AdapterRegistry } from '@saas-llm/providers';
 import { CallPipeline } from './gateway/call-pipeline.ts';
 import { CooldownTracker } from './gateway/cooldowns.ts';
@@ -68,6 +70,8 @@ export interface Container {
   db: Database;
   logger: Logger;
   sweepers: Sweepers;
+  metrics: GatewayMetrics;
+  streams: StreamGauge;
   version: string;
   // ==== fields: tenancy & credits ====
   organizations: OrganizationService;
@@ -172,7 +176,9 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const teamStanding = new TeamStandingRepository(db);
   const inFlight = new InFlightCallRegistry();
   const jobStore = new JobRepository(db, 3600);
-  const jobs = new JobService(jobStore, teamStanding, inFlight, config.defaultJobTtlSeconds);
+  const streams = new StreamGauge();
+  const metrics = new GatewayMetrics({ activeStreams: () => streams.count, cacheStats: () => [] });
+  const jobs = new JobService(jobStore, teamStanding, inFlight, config.defaultJobTtlSeconds, (job) => metrics.jobCharged(job.creditsChargedMicro / 1_000_000));
   // A suspension, pause or limit change applies at once on this instance (other instances within the cache TTL).
   teamChanges.subscribe((teamId) => teamStanding.invalidate(teamId));
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
@@ -180,13 +186,15 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const calls = new CallRepository(db, 3600);
   const pipeline = new CallPipeline({
     candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
-    inFlight, tokens: new TokenEstimator(), log: logger,
+    inFlight, tokens: new TokenEstimator(), log: logger, observer: metrics,
   });
   return {
     config,
     db,
     logger,
     sweepers,
+    metrics,
+    streams,
     version: VERSION,
     teamStanding,
     inFlight,

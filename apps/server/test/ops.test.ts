@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
+import { createTenant } from './helpers/tenant-factory.ts';
 
 describe('operations endpoints', () => {
   let gateway: TestGateway;
@@ -42,5 +43,24 @@ describe('operations endpoints', () => {
     assert.match(page.body, /SwaggerUIBundle/);
     const asset = await gateway.request('/docs/assets/swagger-ui-bundle.js');
     assert.equal(asset.status, 200);
+  });
+
+  test('GET /metrics: Prometheus text with requests per route, calls, upstream attempts and overhead', async () => {
+    const tenant = await createTenant(gateway);
+    const job = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'metrics' } });
+    const call = await gateway.request(`/api/jobs/${job.body.job_id}/llm-call`, { headers: tenant.auth, body: { model: tenant.group, messages: [{ role: 'user', content: 'hi' }] } });
+    assert.equal(call.status, 200);
+    await gateway.request(`/api/jobs/${job.body.job_id}/complete`, { headers: tenant.auth, body: { status: 'completed' } });
+    const metrics = await gateway.request('/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
+    const text = metrics.body as string;
+    assert.match(text, /saas_llm_http_requests_total\{method="POST",route="\/api\/jobs\/:job_id\/llm-call",status="200"\} 1/);
+    assert.match(text, new RegExp(`saas_llm_calls_total\\{model_group="${tenant.group}",status="succeeded",stream="false"\\} 1`));
+    assert.match(text, new RegExp(`saas_llm_upstream_attempt_duration_seconds_count\\{deployment="${tenant.aliases[0]}",provider="mock",outcome="succeeded"\\} 1`));
+    assert.match(text, /saas_llm_gateway_overhead_seconds_bucket/);
+    assert.match(text, /saas_llm_credits_charged_total 1/);
+    assert.match(text, /saas_llm_active_streams 0/);
+    assert.ok(!text.includes(tenant.key), 'no secrets in metrics');
   });
 });

@@ -57,6 +57,8 @@ export class JobService {
     private readonly teams: TeamStandingSource,
     private readonly inFlight: InFlightCalls,
     private readonly defaultTtlSeconds: number,
+    /** Told once per job, when this process closes it (metrics). */
+    private readonly onClosed: (job: JobRecord) => void = () => undefined,
   ) {}
 
   /** Refuses suspended and paused teams; reads are allowed, work is not. */
@@ -137,6 +139,7 @@ export class JobService {
   private async close(jobId: string, status: FinalJobStatus, fields: { result?: unknown; metadata?: Record<string, unknown>; errorMessage?: string | null }, actor: string, strict: boolean): Promise<CloseResult> {
     const outcome = await this.jobs.close(jobId, status, fields, (job, terms) => jobChargeMicro(terms, status, job), actor);
     if (outcome.kind === 'not_found') throw new DomainError('job_not_found', `Job '${jobId}' was not found.`);
+    if (outcome.kind === 'closed') this.onClosed(outcome.job);
     if (outcome.kind === 'already_closed' && strict && outcome.job.status !== status) {
       throw new DomainError('job_state_conflict', `Job '${jobId}' is already ${outcome.job.status}; it cannot become ${status}.`);
     }

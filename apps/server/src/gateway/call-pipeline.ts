@@ -1,4 +1,4 @@
-import { GATEWAY_CALL_FIELDS, requestedModelName, type ChatCompletion, type ChatCompletionRequest, type LlmCallRequest } from '@saas-llm/protocol';
+import { GATEWAY_CALL_FIELDS, requestedModelName, type ChatCompletion, type ChatCompletionRequest, type EmbeddingsRequest, type EmbeddingsResponse, type LlmCallRequest } from '@saas-llm/protocol';
 import { UpstreamError, type DeploymentTarget, type ProviderAdapter, type StreamEvent, type UpstreamStream } from '@saas-llm/providers';
 import type { AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -8,10 +8,13 @@ import { MICRO_PER_CREDIT, nanosToUsd, withMarkupNanos, tokenCostNanos } from '.
 import type { AuthenticatedKey } from '../domain/principals.ts';
 import type { ModelResolver, Resolution, ResolvedCandidate as CallCandidate } from '../domain/model-resolution.ts';
 import { effectivePrices, priceUsage, usageFromReport, type CallCost, type MeteredUsage } from './call-metering.ts';
+import type { CallObserver } from './call-observer.ts';
 import type { CooldownTracker } from './cooldowns.ts';
 import { callWithFallback } from './fallback-loop.ts';
 import type { InFlightCallRegistry } from './in-flight-calls.ts';
+import type { SchemaValidator } from './json-schema-validator.ts';
 import type { LimitTicket, RateLimiter } from './rate-limiter.ts';
+import { withStandardResponseFormat } from './response-format.ts';
 import type { TokenEstimator } from './token-estimator.ts';
 
 /** The adapter of each provider (the providers package's AdapterRegistry). */
@@ -33,10 +36,17 @@ export interface CallPipelineDependencies {
   inFlight: InFlightCallRegistry;
   tokens: TokenEstimator;
   log: PipelineLogger;
+  /** Validates structured outputs (`validate` on a json_schema call). */
+  schemas: SchemaValidator;
+  /** Told about every settled call (metrics). */
+  observer?: CallObserver;
 }
 
-/** A call that passed every check before the upstream: it holds a rate-limit ticket, an admission and a cancel switch. */
-export interface AdmittedCall {
+/**
+ * A call that passed every check before the upstream: it holds a rate-limit ticket, an admission and a cancel
+ * switch. `R` is the upstream request: a chat completion, or embeddings.
+ */
+export interface AdmittedCall<R = ChatCompletionRequest> {
   callId: string;
   jobId: string;
   key: AuthenticatedKey;
@@ -44,7 +54,7 @@ export interface AdmittedCall {
   requestedName: string;
   resolved: Resolution;
   /** The body sent upstream (gateway fields removed; `model` set per attempt). */
-  upstreamRequest: ChatCompletionRequest;
+  upstreamRequest: R;
   purpose: string | null;
   callMetadata: Record<string, unknown> | null;
   stream: boolean;
@@ -221,6 +231,7 @@ export class CallPipeline {
       call.ticket.release(usage.totalTokens);
       call.untrack();
     }
+    this.deps.observer?.callSettled(record);
     return {
       record, usage, cost,
       metadata: { model_group: record.modelGroup!, latency_ms: latencyMs, ...(call.stream ? { ttft_ms: ttftMs } : {}), attempts: call.attempts.length, cost_usd: nanosToUsd(cost.clientCostNanos) },

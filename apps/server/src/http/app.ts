@@ -5,6 +5,7 @@ import { registerErrorHandler } from './plugins/error-handler.ts';
 import { registerRequestContext, requestIdFrom } from './plugins/request-context.ts';
 import { RouteRegistry } from './route-registry.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerMetrics } from './plugins/metrics.ts';
 import { registerJobsRoutes } from './routes/client/jobs-routes.ts';
 import { registerTeamJobsRoutes } from './routes/client/team-jobs-routes.ts';
 import { registerLlmCallRoutes } from './routes/client/llm-call-routes.ts';
@@ -49,6 +50,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   const registry = new RouteRegistry();
   registerRequestContext(app);
   registerErrorHandler(app);
+  registerMetrics(app, container.metrics);
   registerAuth(app, {
     // ==== auth: admin users & audit ====
     admin: container.adminAuth,
@@ -61,7 +63,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerOpsRoutes(app, registry, { readiness: container.readiness, version: container.version });
   registerJobsRoutes(app, registry, container.jobs);
   registerTeamJobsRoutes(app, registry, container.jobStore, container.teamUsage);
-  registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls, keepaliveMs: container.config.streamKeepaliveMs });
+  registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls, keepaliveMs: container.config.streamKeepaliveMs, streams: container.streams });
   // ==== routes: tenancy & credits ====
   registerOrganizationRoutes(app, registry, { organizations: container.organizations, teams: container.teams });
   registerTeamRoutes(app, registry, { teams: container.teams });

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { StreamSink } from '../gateway/stream-relay.ts';
+import type { StreamGauge } from '../observability/stream-gauge.ts';
 
 /**
  * A StreamSink over Node's response: SSE headers of 02-client-api.md, no compression, no buffering
@@ -10,7 +11,7 @@ export class SseSink implements StreamSink {
   private isOpen = false;
   private isClosed = false;
 
-  constructor(private readonly response: ServerResponse, private readonly headers: () => Record<string, string>) {
+  constructor(private readonly response: ServerResponse, private readonly headers: () => Record<string, string>, private readonly gauge: StreamGauge | null = null) {
     response.on('close', () => { this.isClosed = true; });
   }
 
@@ -20,6 +21,7 @@ export class SseSink implements StreamSink {
   open(): void {
     if (this.isOpen) return;
     this.isOpen = true;
+    this.gauge?.track(this.response);
     this.response.socket?.setNoDelay(true);
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

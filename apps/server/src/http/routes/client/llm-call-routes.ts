@@ -10,6 +10,7 @@ import { relayStream } from '../../../gateway/stream-relay.ts';
 import { timingHeader } from '../../plugins/request-context.ts';
 import { defineRoute, type RouteRegistry } from '../../route-registry.ts';
 import { SseSink } from '../../sse-sink.ts';
+import type { StreamGauge } from '../../../observability/stream-gauge.ts';
 import { parseInput } from '../../validation.ts';
 import { jobCosts } from './job-views.ts';
 import { keyOf, scopedTeamId } from './team-scope.ts';
@@ -20,6 +21,7 @@ export interface LlmCallDependencies {
   calls: CallStore;
   /** `: keepalive` interval while waiting for the upstream's first byte. */
   keepaliveMs: number;
+  streams: StreamGauge;
 }
 
 /** The create fields of `create-and-call`; the rest of the body is the call. */
@@ -67,13 +69,14 @@ export function registerLlmCallRoutes(app: FastifyInstance, registry: RouteRegis
       [HEADERS.jobId]: jobId,
       [HEADERS.callId]: call.callId,
       [HEADERS.serverTiming]: timingHeader(request.startedAt, upstreamMs(call)),
-    }));
+    }), deps.streams);
     try {
       await relayStream(deps.pipeline, call, sink, { keepaliveMs: deps.keepaliveMs, ...(finalExtras ? { finalExtras } : {}) });
     } catch (error) {
       request.upstreamMs = upstreamMs(call);
       throw error; // nothing was sent yet: the error handler answers JSON
     }
+    request.upstreamMs = upstreamMs(call);
     reply.hijack();
     return reply;
   }

@@ -1,0 +1,12 @@
+import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync } from 'node:fs';
+const dir = process.argv[2] ?? mkdtempSync('/tmp/pgl-');
+const mem = () => Math.round(process.memoryUsage().rss / 1048576);
+let t = performance.now();
+const db = await PGlite.create(dir);
+console.log('create', Math.round(performance.now() - t), 'ms rss', mem(), process.memoryUsage());
+t = performance.now();
+await db.query('select 1');
+console.log('q', performance.now() - t);
+await db.close();
+console.log(dir);
