@@ -18,6 +18,7 @@ import type { CallStore } from './domain/calls.ts';
 import { ReservationRepository } from './storage/reservation-repository.ts';
 import { JobService } from './domain/job-service.ts';
 import { InFlightCallRegistry } from './gateway/in-flight-calls.ts';
+import { JsonSchemaValidator } from './gateway/json-schema-validator.ts';
 import { JobRepository } from './storage/job-repository.ts';
 import { TeamStandingRepository } from './storage/team-standing-repository.ts';
 import { TeamUsageRepository } from './storage/team-usage-repository.ts';
@@ -186,7 +187,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const calls = new CallRepository(db, 3600);
   const pipeline = new CallPipeline({
     candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
-    inFlight, tokens: new TokenEstimator(), log: logger, observer: metrics,
+    inFlight, tokens: new TokenEstimator(), log: logger, observer: metrics, schemas: new JsonSchemaValidator(),
   });
   return {
     config,

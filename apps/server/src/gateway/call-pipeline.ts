@@ -4,9 +4,10 @@ import type { AttemptRecord, CallAdmission, CallRecord, CallStore } from '../dom
 import { DomainError } from '../domain/errors.ts';
 import type { TeamStanding, TeamStandingSource } from '../domain/job-service.ts';
 import { callHoldMicro } from '../domain/job-charge.ts';
-import { MICRO_PER_CREDIT, nanosToUsd, withMarkupNanos, tokenCostNanos } from '../domain/money.ts';
+import { nanosToUsd, withMarkupNanos, tokenCostNanos } from '../domain/money.ts';
 import type { AuthenticatedKey } from '../domain/principals.ts';
 import type { ModelResolver, Resolution, ResolvedCandidate as CallCandidate } from '../domain/model-resolution.ts';
+import { admissionError } from './admission-errors.ts';
 import { effectivePrices, priceUsage, usageFromReport, type CallCost, type MeteredUsage } from './call-metering.ts';
 import type { CallObserver } from './call-observer.ts';
 import type { CooldownTracker } from './cooldowns.ts';
@@ -76,6 +77,28 @@ export interface SettledCall {
   metadata: { model_group: string; latency_ms: number; ttft_ms?: number | null; attempts: number; cost_usd: number };
 }
 
+/** Why an answer that came back is not accepted (recorded as the call's error). */
+export interface CallRejection {
+  code: 'validation_failed';
+  message: string;
+}
+
+/** Judges a successful answer before it is recorded; null accepts it. */
+export type AnswerCheck = (completion: ChatCompletion) => CallRejection | null;
+
+/** What admission needs to know about a call, whatever its kind. */
+interface PreparedCall<R> {
+  requestedName: string;
+  upstreamRequest: R;
+  stream: boolean;
+  promptEstimate: number;
+  /** Output tokens asked for (null: the deployment's maximum; 0 for embeddings). */
+  requestedOutput: number | null;
+  needs: { tools?: boolean; jsonSchema?: boolean; vision?: boolean; embeddings?: boolean };
+  purpose: string | null;
+  callMetadata: Record<string, unknown> | null;
+}
+
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 const BODY_LOG_LIMIT = 64 * 1024;
 
@@ -86,24 +109,45 @@ const BODY_LOG_LIMIT = 64 * 1024;
 export class CallPipeline {
   constructor(private readonly deps: CallPipelineDependencies) {}
 
+  /** The structured-output validator (used by the structured-output loop and the stream relay). */
+  get schemas(): SchemaValidator {
+    return this.deps.schemas;
+  }
+
   /** Every check before the upstream. Throws a DomainError (401/402/403/404/409/429) without side effects. */
   async admit(jobId: string, key: AuthenticatedKey, body: LlmCallRequest, stream: boolean, clientSignal: AbortSignal | null): Promise<AdmittedCall> {
+    const requestedName = requestedModelName(body);
+    const upstreamRequest = toUpstreamRequest(body, requestedName, stream);
+    const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
+    return this.admitPrepared(jobId, key, clientSignal, {
+      requestedName, upstreamRequest, stream, requestedOutput, purpose: body.purpose ?? null, callMetadata: body.call_metadata ?? null,
+      promptEstimate: this.deps.tokens.quickPromptTokens(upstreamRequest),
+      needs: {
+        tools: Boolean(body.tools && body.tools.length > 0), jsonSchema: upstreamRequest.response_format?.type === 'json_schema',
+        vision: hasImages(upstreamRequest), embeddings: false,
+      },
+    });
+  }
+
+  /** Admission of an embeddings call: deployments without the embeddings capability are skipped; no output tokens. */
+  async admitEmbeddings(jobId: string, key: AuthenticatedKey, body: EmbeddingsRequest, clientSignal: AbortSignal | null): Promise<AdmittedCall<EmbeddingsRequest>> {
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    // Token ids count one each; text at the same ~3 characters per token (erring high) as chat prompts.
+    const promptEstimate = inputs.reduce<number>((sum, input) => sum + (typeof input === 'string' ? Math.ceil(input.length / 3) + 1 : Array.isArray(input) ? input.length : 1), 0);
+    return this.admitPrepared(jobId, key, clientSignal, {
+      requestedName: body.model, upstreamRequest: body, stream: false, requestedOutput: 0, purpose: null, callMetadata: null, promptEstimate,
+      needs: { embeddings: true },
+    });
+  }
+
+  private async admitPrepared<R>(jobId: string, key: AuthenticatedKey, clientSignal: AbortSignal | null, prepared: PreparedCall<R>): Promise<AdmittedCall<R>> {
     const standing = await this.deps.teams.getStanding(key.teamId);
     if (!standing) throw new DomainError('invalid_api_key', 'Invalid API key: it is missing, unknown, revoked or expired.');
     if (standing.status === 'suspended') throw new DomainError('team_suspended', `Team '${key.teamId}' is suspended.`);
     if (standing.status === 'paused') throw new DomainError('team_paused', `Team '${key.teamId}' is paused.`);
-    const requestedName = requestedModelName(body);
-    const upstreamRequest = toUpstreamRequest(body, requestedName, stream);
-    const promptEstimate = this.deps.tokens.quickPromptTokens(upstreamRequest);
-    const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
-    const resolved = await this.deps.candidates.resolve(requestedName, key.teamId, {
-      tools: Boolean(body.tools && body.tools.length > 0),
-      jsonSchema: body.response_format?.type === 'json_schema',
-      vision: hasImages(upstreamRequest),
-      embeddings: false,
-      promptTokens: promptEstimate,
-      maxOutputTokens: requestedOutput,
-    }, { allowedNames: key.allowedModelGroups });
+    const { requestedName, promptEstimate, requestedOutput } = prepared;
+    const resolved = await this.deps.candidates.resolve(requestedName, key.teamId, { ...prepared.needs, promptTokens: promptEstimate, maxOutputTokens: requestedOutput },
+      { allowedNames: key.allowedModelGroups });
     if (resolved.candidates.length === 0) {
       throw new DomainError('upstream_unavailable', `Every deployment of '${requestedName}' is inactive, cooling down or cannot serve this request.`);
     }
@@ -131,14 +175,18 @@ export class CallPipeline {
     }
     const untrack = this.deps.inFlight.track(jobId, controller);
     return {
-      callId, jobId, key, standing, requestedName, resolved, upstreamRequest, purpose: body.purpose ?? null,
-      callMetadata: body.call_metadata ?? null, stream, promptEstimate, admission: outcome.admission, ticket, controller, untrack,
+      callId, jobId, key, standing, requestedName, resolved, upstreamRequest: prepared.upstreamRequest, purpose: prepared.purpose,
+      callMetadata: prepared.callMetadata, stream: prepared.stream, promptEstimate, admission: outcome.admission, ticket, controller, untrack,
       createdAt: new Date(), started: performance.now(), attempts: [],
     };
   }
 
-  /** A non-streaming call: retry/fallback, then metering and settlement. Throws a DomainError when it fails. */
-  async complete(call: AdmittedCall): Promise<{ completion: ChatCompletion; settled: SettledCall }> {
+  /**
+   * A non-streaming call: retry/fallback, then metering and settlement. Throws a DomainError when it fails.
+   * `check` judges the answer before it is recorded: a rejection records the call as failed with that error
+   * (still metered: the tokens were spent) and is returned alongside the completion.
+   */
+  async complete(call: AdmittedCall, check?: AnswerCheck): Promise<{ completion: ChatCompletion; settled: SettledCall; rejection: CallRejection | null }> {
     let answered;
     try {
       answered = await callWithFallback({
@@ -162,8 +210,38 @@ export class CallPipeline {
     if (value.droppedParams.length > 0) this.deps.log.warn({ alias: candidate.alias, dropped: value.droppedParams }, 'parameters dropped for this upstream');
     const usage = value.usage ? usageFromReport(value.usage) : await this.estimateUsage(call, completionText(value.completion));
     const completion: ChatCompletion = { ...value.completion, model: call.requestedName };
-    const settled = await this.settle(call, candidate, 'succeeded', usage, null, null, completion);
-    return { completion, settled };
+    const rejection = check ? check(completion) : null;
+    const settled = await this.settle(call, candidate, rejection ? 'failed' : 'succeeded', usage, rejection, null, completion);
+    return { completion, settled, rejection };
+  }
+
+  /** An embeddings call: retry/fallback, metering (prompt tokens only) and settlement. Throws a DomainError when it fails. */
+  async embed(call: AdmittedCall<EmbeddingsRequest>): Promise<{ response: EmbeddingsResponse; settled: SettledCall }> {
+    let answered;
+    try {
+      answered = await callWithFallback({
+        modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
+        retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
+        attempt: (next) => {
+          const adapter = this.deps.adapters.get(next.target.provider);
+          // The operator marked a deployment as embedding whose provider cannot: not the tenant's fault, try the next one.
+          if (!adapter.embed) throw new UpstreamError('not_found', `Provider '${next.target.provider}' offers no embeddings.`);
+          return adapter.embed({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
+        },
+      });
+    } catch (error) {
+      const cancelled = error instanceof UpstreamError && error.kind === 'cancelled';
+      await this.settleFailure(call, cancelled ? null : error instanceof DomainError ? error : new DomainError('internal_error', 'The call failed inside the gateway.'));
+      if (cancelled) throw new DomainError('upstream_error', 'The call was cancelled before the upstream answered.');
+      throw error;
+    }
+    const { value, candidate } = answered;
+    const prompt = value.response.usage.prompt_tokens;
+    const usage: MeteredUsage = { promptTokens: prompt, completionTokens: 0, cachedTokens: 0, totalTokens: value.response.usage.total_tokens || prompt, source: 'reported' };
+    const response: EmbeddingsResponse = { ...value.response, model: call.requestedName };
+    // Vectors are large and say nothing about the call: the logged response keeps only their count.
+    const settled = await this.settle(call, candidate, 'succeeded', usage, null, null, { object: 'list', model: call.requestedName, vectors: response.data.length, usage: response.usage });
+    return { response, settled };
   }
 
   /**
@@ -196,7 +274,7 @@ export class CallPipeline {
   }
 
   /** Settles a call that failed before any byte reached the client (the route answers with the error). */
-  async settleFailure(call: AdmittedCall, error: DomainError | null): Promise<void> {
+  async settleFailure(call: AdmittedCall<unknown>, error: DomainError | null): Promise<void> {
     await this.settle(call, lastCandidate(call), error ? 'failed' : 'cancelled', { promptTokens: 0, completionTokens: 0, cachedTokens: 0, totalTokens: 0, source: 'estimated' },
       { code: error?.code ?? 'cancelled', message: error?.message ?? 'The call was cancelled.' }, null, null);
   }
@@ -207,7 +285,7 @@ export class CallPipeline {
   }
 
   /** Records the call, adds it to the job, shrinks its credit hold, releases its ticket and in-flight slot. */
-  async settle(call: AdmittedCall, candidate: CallCandidate | null, status: CallRecord['status'], usage: MeteredUsage, error: CallRecord['error'], ttftMs: number | null, response: unknown): Promise<SettledCall> {
+  async settle(call: AdmittedCall<unknown>, candidate: CallCandidate | null, status: CallRecord['status'], usage: MeteredUsage, error: CallRecord['error'], ttftMs: number | null, response: unknown): Promise<SettledCall> {
     const prices = candidate ? effectivePrices(candidate) : null;
     const cost = candidate ? priceUsage(usage, prices, call.standing.costMarkupPercentage) : { providerCostNanos: 0, clientCostNanos: 0, unpriced: false };
     if (cost.unpriced && usage.totalTokens > 0) {
@@ -260,25 +338,6 @@ export class CallPipeline {
   }
 }
 
-function admissionError(outcome: Exclude<Awaited<ReturnType<CallStore['admit']>>, { kind: 'admitted' }>, jobId: string, teamId: string, holdMicro: number): DomainError {
-  switch (outcome.kind) {
-    case 'job_not_found':
-      return new DomainError('job_not_found', `Job '${jobId}' was not found.`);
-    case 'job_closed':
-      return new DomainError('job_closed', `Job '${jobId}' is ${outcome.status}; no more calls can be made in it.`);
-    case 'max_calls':
-      return new DomainError('job_budget_exceeded', `Job '${jobId}' has reached its max_calls of ${outcome.maxCalls}.`, 'max_calls');
-    case 'max_cost':
-      return new DomainError('job_budget_exceeded', `This call could take job '${jobId}' past its max_cost_usd of ${nanosToUsd(outcome.maxCostNanos)} (already spent or held: ${nanosToUsd(outcome.spentNanos)}).`, 'max_cost_usd');
-    case 'insufficient_credits': {
-      const available = outcome.availableMicro / MICRO_PER_CREDIT;
-      const required = holdMicro / MICRO_PER_CREDIT;
-      return new DomainError('insufficient_credits', `Team '${teamId}' has ${available} credits available; this call needs up to ${required}.`, null,
-        { credits_available: available, credits_required: required });
-    }
-  }
-}
-
 /** The body sent upstream: gateway fields removed, stream flag set. */
 function toUpstreamRequest(body: LlmCallRequest, requestedName: string, stream: boolean): ChatCompletionRequest {
   const upstream: Record<string, unknown> = { ...body, model: requestedName };
@@ -286,7 +345,7 @@ function toUpstreamRequest(body: LlmCallRequest, requestedName: string, stream: 
   if (stream) upstream.stream = true;
   else delete upstream.stream;
   if (!stream) delete upstream.stream_options;
-  return upstream as ChatCompletionRequest;
+  return withStandardResponseFormat(upstream as ChatCompletionRequest);
 }
 
 function hasImages(request: ChatCompletionRequest): boolean {
@@ -307,7 +366,7 @@ function targetOf(candidate: CallCandidate): DeploymentTarget {
   return { ...target, extraHeaders: { ...target.extraHeaders }, settings: { ...target.settings } };
 }
 
-function lastCandidate(call: AdmittedCall): CallCandidate | null {
+function lastCandidate(call: AdmittedCall<unknown>): CallCandidate | null {
   const last = call.attempts.at(-1);
   if (!last) return null;
   return call.resolved.candidates.find((candidate) => candidate.alias === last.deploymentAlias) ?? null;

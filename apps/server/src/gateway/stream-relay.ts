@@ -4,6 +4,7 @@ import type { StreamEvent } from '@saas-llm/providers';
 import { DomainError } from '../domain/errors.ts';
 import type { AdmittedCall, CallPipeline, SettledCall } from './call-pipeline.ts';
 import { usageFromReport } from './call-metering.ts';
+import { contentErrors, validationRejection, type StructuredOutputSpec } from './structured-output.ts';
 import { upstreamFailureToDomainError } from './upstream-failures.ts';
 
 /** Where a stream goes: the client's socket, behind an interface so the gateway needs no Fastify. */
@@ -23,6 +24,12 @@ export interface RelayOptions {
   /** Extra fields of the final frame, computed after settlement (create-and-call adds `costs`). */
   finalExtras?: (settled: SettledCall) => Promise<Record<string, unknown>>;
   keepaliveMs?: number;
+  /**
+   * Validate the streamed answer against a json_schema once the stream ends (`validate` on a stream). The
+   * chunks are still forwarded as they arrive, so an invalid answer cannot be re-asked transparently: it is
+   * recorded as a failed call and reported with an error frame after the final frame (decision 009).
+   */
+  validation?: StructuredOutputSpec | null;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -68,6 +75,10 @@ export async function relayStream(pipeline: CallPipeline, call: AdmittedCall, si
   let identity: { id: string; created: number } | null = null;
   let failure: DomainError | null = null;
   let cancelled = false;
+  const validation = options.validation ?? null;
+  // Only read (and parsed) when validating: choice 0's content and refusal, as the client assembles them.
+  let answerText = '';
+  let refusal = '';
   let next: IteratorResult<StreamEvent> = opened.first;
   try {
     while (!next.done) {
@@ -76,6 +87,11 @@ export async function relayStream(pipeline: CallPipeline, call: AdmittedCall, si
       if (usage) reported = usage;
       streamedText += event.text;
       const chunk = event.chunk;
+      if (validation) {
+        const delta = chunk.choices.find((choice) => choice.index === 0)?.delta;
+        if (typeof delta?.content === 'string') answerText += delta.content;
+        if (typeof delta?.refusal === 'string') refusal += delta.refusal;
+      }
       identity ??= { id: chunk.id, created: chunk.created };
       // The upstream's usage-only chunk is replaced by the gateway's final frame.
       if (!(usage && chunk.choices.length === 0)) {
@@ -94,8 +110,11 @@ export async function relayStream(pipeline: CallPipeline, call: AdmittedCall, si
   }
 
   const usage = await pipeline.streamUsage(call, reported ? usageFromReport(reported) : null, streamedText);
-  const status = failure ? 'failed' : cancelled ? 'cancelled' : 'succeeded';
-  const error = failure ? { code: failure.code, message: failure.message } : cancelled ? { code: 'cancelled', message: 'The client disconnected during the stream.' } : null;
+  // A refusal is passed through as it is (as on non-streaming calls): it is not an answer to validate.
+  const validationErrors = validation && !failure && !cancelled && !(refusal && !answerText) ? contentErrors(validation, answerText) : [];
+  const rejection = validation && validationErrors.length > 0 ? validationRejection(validation, validationErrors, 1) : null;
+  const status = failure || rejection ? 'failed' : cancelled ? 'cancelled' : 'succeeded';
+  const error = failure ? { code: failure.code, message: failure.message } : rejection ?? (cancelled ? { code: 'cancelled', message: 'The client disconnected during the stream.' } : null);
   const settled = await pipeline.settle(call, candidate, status, usage, error, ttftMs, { streamed_text: streamedText });
   if (sink.closed) return;
   if (failure) {
@@ -112,15 +131,16 @@ export async function relayStream(pipeline: CallPipeline, call: AdmittedCall, si
         ...(usage.cachedTokens > 0 ? { prompt_tokens_details: { cached_tokens: usage.cachedTokens } } : {}) },
       call_id: call.callId,
       job_id: call.jobId,
-      metadata: { ...settled.metadata, usage_source: usage.source },
+      metadata: { ...settled.metadata, usage_source: usage.source, ...(validation ? { structured_attempts: 1 } : {}) },
       ...extras,
     };
     sink.write(`data: ${JSON.stringify(final)}\n\n`);
+    if (rejection) sink.write(errorFrame(rejection.code, rejection.message, { errors: validationErrors, attempts: 1 }));
   }
   sink.write(DONE);
   sink.end();
 }
 
-function errorFrame(code: string, message: string): string {
-  return `data: ${JSON.stringify({ error: { type: code, code, message } })}\n\n`;
+function errorFrame(code: string, message: string, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ error: { type: code, code, message, ...extra } })}\n\n`;
 }

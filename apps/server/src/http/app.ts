@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { errorEnvelope } from '@saas-llm/protocol';
 import type { Container } from '../container.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
@@ -46,6 +47,13 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     disableRequestLogging: true,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+    // Router-level failures (URL too long, malformed URL) still answer the one envelope.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const envelope = errorEnvelope('invalid_request', tooLong ? 'A path segment of the URL is too long.' : 'The URL is malformed.');
+      (reply as FastifyReply).status(tooLong ? 414 : 400).send(envelope);
+    },
   });
   const registry = new RouteRegistry();
   registerRequestContext(app);

@@ -7,6 +7,7 @@ import type { CallStore } from '../../../domain/calls.ts';
 import { nanosToUsd } from '../../../domain/money.ts';
 import type { AdmittedCall, CallPipeline, SettledCall } from '../../../gateway/call-pipeline.ts';
 import { relayStream } from '../../../gateway/stream-relay.ts';
+import { completeInJob, structuredOutputSpec } from '../../../gateway/structured-output.ts';
 import { timingHeader } from '../../plugins/request-context.ts';
 import { defineRoute, type RouteRegistry } from '../../route-registry.ts';
 import { SseSink } from '../../sse-sink.ts';
@@ -52,17 +53,24 @@ export function registerLlmCallRoutes(app: FastifyInstance, registry: RouteRegis
   const tag = 'calls';
 
   async function nonStream(request: FastifyRequest, reply: FastifyReply, jobId: string, body: LlmCallRequest) {
-    const call = await deps.pipeline.admit(jobId, keyOf(request), body, false, clientDisconnectSignal(request, reply));
-    reply.header(HEADERS.jobId, jobId).header(HEADERS.callId, call.callId);
+    // With `validate`, one request may make several calls (re-asks): x-call-id names the last one.
+    const admitted: AdmittedCall[] = [];
     try {
-      const { completion, settled } = await deps.pipeline.complete(call);
-      return { ...completion, call_id: call.callId, job_id: jobId, metadata: settled.metadata };
+      const answer = await completeInJob(deps.pipeline, body, {
+        jobId, key: keyOf(request), signal: clientDisconnectSignal(request, reply),
+        onAdmitted: (call) => {
+          admitted.push(call);
+          reply.header(HEADERS.jobId, jobId).header(HEADERS.callId, call.callId);
+        },
+      });
+      return { ...answer.completion, call_id: answer.call.callId, job_id: jobId, metadata: answer.metadata };
     } finally {
-      request.upstreamMs = upstreamMs(call);
+      request.upstreamMs = admitted.reduce((sum, call) => sum + upstreamMs(call), 0);
     }
   }
 
   async function stream(request: FastifyRequest, reply: FastifyReply, jobId: string, body: LlmCallRequest, finalExtras?: (settled: SettledCall) => Promise<Record<string, unknown>>) {
+    const validation = structuredOutputSpec(body, deps.pipeline);
     const call = await deps.pipeline.admit(jobId, keyOf(request), body, true, clientDisconnectSignal(request, reply));
     const sink = new SseSink(reply.raw, () => ({
       [HEADERS.requestId]: request.id,
@@ -71,7 +79,7 @@ export function registerLlmCallRoutes(app: FastifyInstance, registry: RouteRegis
       [HEADERS.serverTiming]: timingHeader(request.startedAt, upstreamMs(call)),
     }), deps.streams);
     try {
-      await relayStream(deps.pipeline, call, sink, { keepaliveMs: deps.keepaliveMs, ...(finalExtras ? { finalExtras } : {}) });
+      await relayStream(deps.pipeline, call, sink, { keepaliveMs: deps.keepaliveMs, validation, ...(finalExtras ? { finalExtras } : {}) });
     } catch (error) {
       request.upstreamMs = upstreamMs(call);
       throw error; // nothing was sent yet: the error handler answers JSON
