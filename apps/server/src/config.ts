@@ -21,6 +21,8 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Interval of `: keepalive` comments while a stream waits for the upstream's first byte. */
   streamKeepaliveMs: number;
+  /** How often the background sweepers run (expired jobs, stale holds, auto-refill). */
+  sweepIntervalMs: number;
   workers: number;
   /** Real provider keys used by the demo bootstrap when present. */
   demoProviderKeys: { openai: string | null; anthropic: string | null; gemini: string | null };
@@ -47,6 +49,7 @@ const envSchema = z.object({
   SAAS_LLM_JOB_TTL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30 * 24 * 3600).default(3600)),
   SAAS_LLM_SESSION_TTL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600)),
   SAAS_LLM_STREAM_KEEPALIVE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(15_000)),
+  SAAS_LLM_SWEEP_INTERVAL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(3_600_000).default(15_000)),
   WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1)),
   OPENAI_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
   ANTHROPIC_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -93,6 +96,7 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<Co
     defaultJobTtlSeconds: e.SAAS_LLM_JOB_TTL_SECONDS,
     sessionTtlSeconds: e.SAAS_LLM_SESSION_TTL_SECONDS,
     streamKeepaliveMs: e.SAAS_LLM_STREAM_KEEPALIVE_MS,
+    sweepIntervalMs: e.SAAS_LLM_SWEEP_INTERVAL_MS,
     workers,
     demoProviderKeys: { openai: e.OPENAI_API_KEY ?? null, anthropic: e.ANTHROPIC_API_KEY ?? null, gemini: e.GEMINI_API_KEY ?? null },
     ...overrides,

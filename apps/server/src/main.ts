@@ -19,7 +19,7 @@ export async function startServer(config: Config = loadConfig(), afterListen?: (
   const container = await buildContainer(config, db);
   const app = await buildApp(container);
   await app.listen({ host: config.host, port: config.port });
-  container.sweepers.start();
+  container.sweepers.start(config.sweepIntervalMs);
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const address = app.server.address();
   const url = `http://${displayHost}:${typeof address === 'object' && address ? address.port : config.port}`;

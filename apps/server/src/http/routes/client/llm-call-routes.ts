@@ -34,8 +34,8 @@ const createAndCallFieldsSchema = z.object({
 });
 const CREATE_FIELDS = ['team_id', 'job_type', 'user_id', 'job_metadata'];
 
-/** Aborts the call when the client goes away before the response is finished. */
-function clientDisconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+/** Aborts the call when the client goes away before the response is finished (also used by `/v1`). */
+export function clientDisconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
@@ -44,7 +44,8 @@ function clientDisconnectSignal(request: FastifyRequest, reply: FastifyReply): A
   return controller.signal;
 }
 
-function upstreamMs(call: AdmittedCall): number {
+/** Time spent waiting for upstreams in one call, for `server-timing`. */
+export function upstreamMs(call: AdmittedCall<unknown>): number {
   return call.attempts.reduce((sum, attempt) => sum + attempt.latencyMs, 0);
 }
 
