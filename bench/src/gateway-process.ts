@@ -16,6 +16,8 @@ export interface GatewaySettings {
   /** null → embedded PGlite in the data dir (the default a fresh clone runs on). */
   databaseUrl: string | null;
   cores: string;
+  /** Extra Node flags, e.g. `--cpu-prof` to profile the hot path (`BENCH_GATEWAY_NODE_ARGS`). */
+  nodeArgs: string[];
 }
 
 export interface GatewayProcess {
@@ -27,7 +29,7 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export function newGatewaySettings(options: { workers?: string; databaseUrl?: string | null; cores?: string } = {}): GatewaySettings {
+export function newGatewaySettings(options: { workers?: string; databaseUrl?: string | null; cores?: string; nodeArgs?: string[] } = {}): GatewaySettings {
   return {
     dataDir: mkdtempSync(join(tmpdir(), 'saas-llm-bench-')),
     masterKey: `bench-master-${randomBytes(16).toString('hex')}`,
@@ -35,6 +37,7 @@ export function newGatewaySettings(options: { workers?: string; databaseUrl?: st
     workers: options.workers ?? '1',
     databaseUrl: options.databaseUrl ?? null,
     cores: options.cores ?? CORES.underTest,
+    nodeArgs: options.nodeArgs ?? [],
   };
 }
 
@@ -56,7 +59,7 @@ export async function startGateway(settings: GatewaySettings, timeoutMs = 60_000
     WORKERS: settings.workers,
     ...(settings.databaseUrl ? { DATABASE_URL: settings.databaseUrl } : {}),
   };
-  const gateway = spawnPinned('gateway', settings.cores, process.execPath, ['--import', 'tsx', 'apps/server/src/cli/main.ts', 'serve'], { env, cwd: REPO_ROOT });
+  const gateway = spawnPinned('gateway', settings.cores, process.execPath, [...settings.nodeArgs, '--import', 'tsx', 'apps/server/src/cli/main.ts', 'serve'], { env, cwd: REPO_ROOT });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health`, timeoutMs, gateway);

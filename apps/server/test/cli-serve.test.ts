@@ -1,11 +1,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CLI_ENTRY, readDemoEnv, startServe } from './helpers/serve-process.ts';
 
-const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
 const MASTER_KEY = 'mk-cli-test-0123456789abcdef';
 
 function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -15,36 +15,9 @@ function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pro
   return env;
 }
 
-/** Starts `saas-llm serve --demo` and resolves with its URL and everything it printed. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--demo'], { env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match && /API reference/.test(output)) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${output}`)); });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  child.removeAllListeners('exit');
-  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
-
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
@@ -58,14 +31,14 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('bootstraps the demo tenant, serves it, keeps data across a restart', async () => {
-    const first = await serve(dataDir);
+    const first = await startServe(cliEnv(dataDir));
     let jobId: string;
     try {
       assert.match(first.output(), /Virtual key \(shown once\): sk-/);
       const envFile = join(dataDir, 'demo.env');
       assert.equal(statSync(envFile).mode & 0o777, 0o600);
       assert.equal(statSync(join(dataDir, 'encryption.key')).mode & 0o777, 0o600);
-      const env = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+      const env = readDemoEnv(dataDir);
       assert.equal(env.SAAS_API_URL, first.url);
       assert.equal(env.SAAS_TEAM_ID, 'team-alpha');
       const auth = { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}`, 'content-type': 'application/json' };
@@ -91,18 +64,18 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
       const wrongKey = await runCli(['teams', 'list'], { ...cliEnvironment, SAAS_LLM_MASTER_KEY: 'mk-wrong-key-000000000000' });
       assert.equal(wrongKey.code, 1);
     } finally {
-      assert.equal(await stop(first.child), 0);
+      assert.equal(await first.stop(), 0);
     }
 
-    const second = await serve(dataDir);
+    const second = await startServe(cliEnv(dataDir));
     try {
       assert.doesNotMatch(second.output(), /Virtual key \(shown once\)/);
-      const env = Object.fromEntries(readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+      const env = readDemoEnv(dataDir);
       const job = await fetch(`${second.url}/api/jobs/${jobId!}`, { headers: { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}` } });
       assert.equal(job.status, 200);
       assert.equal((await job.json() as any).status, 'completed');
     } finally {
-      await stop(second.child);
+      await second.stop();
     }
 
     const migrated = await runCli(['migrate'], cliEnv(dataDir));

@@ -1,29 +1,12 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createFreshPostgresDatabase } from '@saas-llm/testkit';
+import { readDemoEnv, startServe } from './helpers/serve-process.ts';
 
-const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
 const MASTER_KEY = 'mk-crash-test-0123456789abcdef';
-
-function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match && /API reference/.test(output)) { clearTimeout(timer); resolvePromise({ child, url: match[1]! }); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${output}`)); });
-  });
-}
 
 /**
  * 06-quality.md, "Crash": `kill -9` under load, restart → no job charged twice, the ledger still sums to
@@ -46,8 +29,8 @@ describe('crash recovery: kill -9 under load, then restart', () => {
     };
     if (postgres) env.DATABASE_URL = postgres.url; else delete env.DATABASE_URL;
 
-    const first = await start(env);
-    const demo = Object.fromEntries(readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+    const first = await startServe(env);
+    const demo = readDemoEnv(dataDir);
     const auth = { authorization: `Bearer ${demo.SAAS_VIRTUAL_KEY}`, 'content-type': 'application/json' };
     const post = (url: string, path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) })
       .then(async (response) => ({ status: response.status, body: await response.json().catch(() => null) as any }));
@@ -74,7 +57,7 @@ describe('crash recovery: kill -9 under load, then restart', () => {
     await Promise.all(workers);
     await new Promise((resolveExit) => first.child.once('exit', resolveExit));
 
-    const second = await start(env);
+    const second = await startServe(env);
     try {
       const admin = { 'x-admin-key': MASTER_KEY };
       let team: any;
@@ -100,9 +83,7 @@ describe('crash recovery: kill -9 under load, then restart', () => {
       assert.ok(deductions.length >= completedJobs, `${deductions.length} charges for ${completedJobs} acknowledged completions`);
       assert.equal(team.credits_remaining, 1000 - deductions.length);
     } finally {
-      second.child.removeAllListeners('exit');
-      second.child.kill('SIGTERM');
-      await new Promise((resolveExit) => second.child.once('exit', resolveExit));
+      await second.stop();
     }
   });
 });

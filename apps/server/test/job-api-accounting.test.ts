@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildContainer } from '../src/container.ts';
-import { buildApp } from '../src/http/app.ts';
 import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
 import { createTenant, ledgerState } from './helpers/tenant-factory.ts';
+import { startSecondInstance } from './helpers/second-instance.ts';
 
 const ask = (content: string) => ({ messages: [{ role: 'user', content }] });
 
@@ -105,12 +104,8 @@ describe('job API: limits, usage, budget modes, sweepers, two instances', () => 
 
   test('two gateway instances on one database: concurrent jobs never overspend and the ledger holds', async () => {
     const tenant = await createTenant(gateway, { credits: 6 });
-    const secondContainer = await buildContainer({ ...gateway.config, logLevel: 'silent' }, gateway.container.db);
-    const second = await buildApp(secondContainer);
-    await second.listen({ host: '127.0.0.1', port: 0 });
+    const { app: second, url: secondUrl } = await startSecondInstance(gateway);
     try {
-      const address = second.server.address();
-      const secondUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const create = (base: string) => fetch(`${base}/api/jobs/create`, { method: 'POST', headers: { ...tenant.auth, 'content-type': 'application/json' }, body: JSON.stringify({ job_type: 'race' }) })
         .then(async (response) => ({ status: response.status, body: await response.json() as any, base }));
       const results = await Promise.all(Array.from({ length: 20 }, (_, index) => create(index % 2 ? secondUrl : gateway.url)));

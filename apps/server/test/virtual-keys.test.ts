@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildContainer } from '../src/container.ts';
-import { buildApp } from '../src/http/app.ts';
 import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
+import { startSecondInstance } from './helpers/second-instance.ts';
 import { assertError, bearer, createTeam, seedAccessGroup, uniqueId, waitFor } from './helpers/tenancy-fixtures.ts';
 
 describe('virtual keys', () => {
@@ -152,12 +151,8 @@ describe('virtual keys', () => {
 
   test('a revoke on one instance stops the key on another instance within 1 second', async () => {
     // A second gateway over the same database: its own process-local key cache.
-    const secondContainer = await buildContainer({ ...gateway.config, logLevel: 'silent' }, gateway.container.db);
-    const second = await buildApp(secondContainer);
-    await second.listen({ host: '127.0.0.1', port: 0 });
+    const { app: second, url: secondUrl } = await startSecondInstance(gateway);
     try {
-      const address = second.server.address();
-      const secondUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const viaSecond = (key: string) => fetch(`${secondUrl}/api/teams`, { headers: bearer(key) });
       const team = await createTeam(gateway);
       issuedKeys.push(team.key);

@@ -45,6 +45,22 @@ export const OPENAI_DESCRIPTOR: OpenAIWireDescriptor = {
   ...base, name: 'openai', defaultApiBase: 'https://api.openai.com/v1', hosts: ['api.openai.com'], maxCompletionTokens: true,
 };
 
+/** The `api-version` used when an Azure credential names none: the latest GA version with structured outputs and stream usage. */
+export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+
+/**
+ * Azure OpenAI: `{api_base}/openai/deployments/{deployment}/chat/completions?api-version=…` (the
+ * deployment's `model` is the Azure deployment name), the key in the `api-key` header. The wire format
+ * is OpenAI's, so everything else is forwarded untouched.
+ */
+export const AZURE_DESCRIPTOR: OpenAIWireDescriptor = {
+  ...base, name: 'azure', defaultApiBase: null, hosts: [], auth: 'api-key', maxCompletionTokens: true,
+  pathFor: (endpoint, target) => {
+    const version = encodeURIComponent(target.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+    return `/openai/deployments/${encodeURIComponent(target.model)}/${endpoint === 'chat' ? 'chat/completions' : 'embeddings'}?api-version=${version}`;
+  },
+};
+
 /** An OpenAI-compatible server we know nothing about: treated as OpenAI, minus a default address. */
 export const GENERIC_COMPATIBLE_DESCRIPTOR: OpenAIWireDescriptor = {
   ...base, name: 'generic', defaultApiBase: null, hosts: [], maxCompletionTokens: true,

@@ -1,27 +1,15 @@
-import { GATEWAY_CALL_FIELDS, type ChatCompletionRequest, type EmbeddingsRequest } from '@saas-llm/protocol';
+import { GATEWAY_CALL_FIELDS, type ChatCompletionRequest, type EmbeddingsRequest, type JsonSchemaObject } from '@saas-llm/protocol';
 import type { OpenAIWireDescriptor } from './openai-compatible-descriptors.ts';
 import type { DeploymentTarget } from './provider-adapter.ts';
+import { toStrictSchema, type StrictAdaptation } from './strict-json-schema.ts';
 import { UpstreamError } from './upstream-error.ts';
+import { locateUpstream, type UpstreamRequest } from './upstream-http.ts';
 
-/** An HTTP request ready for `Pool.request`, plus what was removed from the tenant's body. */
-export interface PreparedRequest {
-  /** `scheme://host:port`: the key of the connection pool. */
-  origin: string;
-  /** Path and query below the origin. */
-  path: string;
-  /** Host name, for redacting error messages. */
-  host: string;
-  headers: Record<string, string>;
-  body: string;
+/** An HTTP request ready for `Pool.request`, plus what was changed in the tenant's body. */
+export interface PreparedRequest extends UpstreamRequest {
   droppedParams: string[];
-}
-
-/** Where requests for this target go; a missing or invalid base URL is the operator's configuration error. */
-function resolveBase(target: DeploymentTarget, descriptor: OpenAIWireDescriptor): URL {
-  const apiBase = target.apiBase ?? descriptor.defaultApiBase;
-  if (apiBase === null) throw new UpstreamError('not_found', 'The deployment has no API base URL configured.');
-  if (!URL.canParse(apiBase)) throw new UpstreamError('not_found', 'The deployment\'s API base URL is not a valid URL.');
-  return new URL(apiBase);
+  /** Schemas adapted to OpenAI's strict dialect; the answer's synthetic nulls are removed with them. */
+  strictAdaptations: StrictAdaptation[];
 }
 
 function buildHeaders(target: DeploymentTarget, descriptor: OpenAIWireDescriptor, accept: string): Record<string, string> {
@@ -34,19 +22,46 @@ function buildHeaders(target: DeploymentTarget, descriptor: OpenAIWireDescriptor
   return headers;
 }
 
+/** Where requests for this target go; a missing base URL is the operator's configuration error. */
 function locate(target: DeploymentTarget, descriptor: OpenAIWireDescriptor, endpoint: 'chat' | 'embeddings'): Pick<PreparedRequest, 'origin' | 'path' | 'host'> {
-  const base = resolveBase(target, descriptor);
-  const suffix = descriptor.pathFor?.(endpoint, target) ?? (endpoint === 'chat' ? '/chat/completions' : '/embeddings');
-  const [suffixPath, suffixQuery] = suffix.split('?', 2);
-  const query = [base.search.replace(/^\?/, ''), suffixQuery ?? ''].filter(Boolean).join('&');
-  return { origin: base.origin, host: base.hostname, path: `${base.pathname.replace(/\/+$/, '')}${suffixPath}${query ? `?${query}` : ''}` };
+  const apiBase = target.apiBase ?? descriptor.defaultApiBase;
+  if (apiBase === null) throw new UpstreamError('not_found', 'The deployment has no API base URL configured.');
+  return locateUpstream(apiBase, descriptor.pathFor?.(endpoint, target) ?? (endpoint === 'chat' ? '/chat/completions' : '/embeddings'));
+}
+
+/**
+ * Adapts `strict: true` schemas (response format and function tools) to OpenAI's strict dialect, in
+ * place on the outgoing body. A schema strict mode cannot express is sent as given with `strict: false`
+ * (named in `droppedParams`, which the gateway logs): the tenant's schema is never rejected.
+ */
+function adaptStrictSchemas(body: Record<string, unknown>, droppedParams: string[]): StrictAdaptation[] {
+  const adaptations: StrictAdaptation[] = [];
+  const format = body.response_format as { type?: string; json_schema?: { strict?: boolean | null; schema?: JsonSchemaObject | null } } | undefined;
+  if (format?.type === 'json_schema' && format.json_schema?.strict === true && format.json_schema.schema) {
+    const original = format.json_schema.schema;
+    const strict = toStrictSchema(original);
+    body.response_format = { ...format, json_schema: { ...format.json_schema, ...(strict ? { schema: strict } : { strict: false }) } };
+    if (strict) adaptations.push({ target: { kind: 'content' }, original });
+    else droppedParams.push('response_format.json_schema.strict');
+  }
+  if (Array.isArray(body.tools)) {
+    body.tools = body.tools.map((tool: { type?: string; function?: { name: string; strict?: boolean | null; parameters?: JsonSchemaObject | null } }) => {
+      if (tool.type !== 'function' || tool.function?.strict !== true || !tool.function.parameters) return tool;
+      const original = tool.function.parameters;
+      const strict = toStrictSchema(original);
+      if (strict) adaptations.push({ target: { kind: 'tool', name: tool.function.name }, original });
+      else droppedParams.push(`tools.${tool.function.name}.strict`);
+      return { ...tool, function: { ...tool.function, ...(strict ? { parameters: strict } : { strict: false }) } };
+    });
+  }
+  return adaptations;
 }
 
 /**
  * The upstream body of a chat call: the tenant's OpenAI body with the deployment's model id, stream
  * settings (usage requested on every stream, since metering depends on it), and the descriptor's quirks
- * applied. Top-level `null`s are removed: they mean "not given", and some compatibles reject them.
- * Everything else is forwarded as the tenant sent it.
+ * applied, and `strict` schemas adapted to OpenAI's strict dialect. Top-level `null`s are removed: they
+ * mean "not given", and some compatibles reject them. Everything else is forwarded as the tenant sent it.
  */
 export function prepareChatRequest(request: ChatCompletionRequest, target: DeploymentTarget, descriptor: OpenAIWireDescriptor, stream: boolean): PreparedRequest {
   const body: Record<string, unknown> = {};
@@ -82,11 +97,13 @@ export function prepareChatRequest(request: ChatCompletionRequest, target: Deplo
     }
   }
   descriptor.adjust?.(body);
+  const strictAdaptations = adaptStrictSchemas(body, droppedParams);
   return {
     ...locate(target, descriptor, 'chat'),
     headers: buildHeaders(target, descriptor, stream ? 'text/event-stream' : 'application/json'),
     body: JSON.stringify(body),
     droppedParams,
+    strictAdaptations,
   };
 }
 
@@ -97,5 +114,5 @@ export function prepareEmbeddingsRequest(request: EmbeddingsRequest, target: Dep
     if (value !== null && value !== undefined) body[name] = value;
   }
   body.model = target.model;
-  return { ...locate(target, descriptor, 'embeddings'), headers: buildHeaders(target, descriptor, 'application/json'), body: JSON.stringify(body), droppedParams: [] };
+  return { ...locate(target, descriptor, 'embeddings'), headers: buildHeaders(target, descriptor, 'application/json'), body: JSON.stringify(body), droppedParams: [], strictAdaptations: [] };
 }

@@ -3,14 +3,15 @@ import type { CallDeadline } from './call-deadline.ts';
 import { ChunkEvent } from './chunk-event.ts';
 import type { StreamEvent, UpstreamHeaders, UpstreamStream, UpstreamTimeouts } from './provider-adapter.ts';
 import { SseDecoder, type SseEvent } from './sse-decoder.ts';
+import type { StrictAdaptation } from './strict-json-schema.ts';
+import { StreamingNullStripper } from './streaming-null-stripper.ts';
 import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError } from './upstream-error.ts';
 import { errorFromStreamEvent, errorFromTransport, type RedactionContext } from './upstream-error-mapping.ts';
+import { drainBody } from './upstream-http.ts';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const ERROR_HEAD = /^\s*\{\s*"error"\s*:/;
-/** How long we wait for the body's end after `[DONE]` before giving the socket up. */
-const DRAIN_AFTER_DONE_MS = 1000;
 
 const isWhitespace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 
@@ -19,11 +20,16 @@ const isWhitespace = (byte: number | undefined): boolean => byte === 0x20 || byt
  * upstream's own. Each event gets a cheap shape check (a JSON object), not a parse: the gateway parses
  * what it needs for metering. `[DONE]` ends the iteration; after it the rest of the body is drained in
  * the background so the keep-alive connection goes back to the pool instead of being torn down.
+ * The one exception to byte pass-through: when the response schema was adapted to OpenAI's strict
+ * dialect, content deltas are rewritten to drop the nulls the adaptation caused (see `strict-json-schema.ts`).
  */
 export class OpenAISseStream implements UpstreamStream {
   readonly status: number;
   readonly headers: UpstreamHeaders;
   private iterated = false;
+  /** Per choice index, when the content schema was adapted to strict mode. */
+  private readonly strippers: Map<number, StreamingNullStripper> | null;
+  private readonly contentSchema: StrictAdaptation['original'] | null;
 
   constructor(
     private readonly response: Dispatcher.ResponseData,
@@ -31,9 +37,12 @@ export class OpenAISseStream implements UpstreamStream {
     private readonly timeouts: UpstreamTimeouts,
     private readonly redaction: RedactionContext,
     readonly droppedParams: readonly string[],
+    strictAdaptations: readonly StrictAdaptation[] = [],
   ) {
     this.status = response.statusCode;
     this.headers = response.headers;
+    this.contentSchema = strictAdaptations.find((adaptation) => adaptation.target.kind === 'content')?.original ?? null;
+    this.strippers = this.contentSchema === null ? null : new Map();
   }
 
   abort(reason?: Error): void {
@@ -85,7 +94,7 @@ export class OpenAISseStream implements UpstreamStream {
     } catch (error) {
       throw this.deadline.failure ?? errorFromTransport(error, this.timeouts);
     } finally {
-      if (outcome === 'done') this.drain(reader);
+      if (outcome === 'done') drainBody(body, reader);
       else if (outcome === 'open') body.destroy();
       this.deadline.dispose();
     }
@@ -105,25 +114,28 @@ export class OpenAISseStream implements UpstreamStream {
     if (data[first] !== OPEN_BRACE || data[end] !== CLOSE_BRACE) {
       throw new UpstreamProtocolError('The upstream sent a malformed stream event.');
     }
-    return new ChunkEvent(data);
+    const event = new ChunkEvent(data);
+    return this.strippers === null ? event : this.withoutSyntheticNulls(event);
   }
 
-  /** Reads the body to its end after `[DONE]`, so undici can reuse the socket; gives up after a second. */
-  private drain(reader: AsyncIterator<Buffer>): void {
-    const body = this.response.body;
-    const giveUp = setTimeout(() => body.destroy(), DRAIN_AFTER_DONE_MS).unref();
-    const readToEnd = async (): Promise<void> => {
-      while (!(await reader.next()).done) {
-        // Bytes after [DONE] carry nothing for us.
+  /** The event with synthetic nulls removed from its content deltas; re-serialised only when that changed text. */
+  private withoutSyntheticNulls(event: ChunkEvent): ChunkEvent {
+    const chunk = event.chunk;
+    let changed = false;
+    const choices = chunk.choices.map((choice) => {
+      const content = choice.delta?.content;
+      const finishing = typeof choice.finish_reason === 'string';
+      if (typeof content !== 'string' && !finishing) return choice;
+      let stripper = this.strippers!.get(choice.index);
+      if (stripper === undefined) {
+        stripper = new StreamingNullStripper(this.contentSchema!);
+        this.strippers!.set(choice.index, stripper);
       }
-    };
-    readToEnd().then(
-      () => clearTimeout(giveUp),
-      (error: unknown) => {
-        // The answer was already complete; a failure now only means the socket is not reused.
-        clearTimeout(giveUp);
-        void error;
-      },
-    );
+      const text = (typeof content === 'string' ? stripper.push(content) : '') + (finishing ? stripper.end() : '');
+      if (text === (content ?? '')) return choice;
+      changed = true;
+      return { ...choice, delta: { ...choice.delta, content: text } };
+    });
+    return changed ? ChunkEvent.fromChunk({ ...chunk, choices }) : event;
   }
 }

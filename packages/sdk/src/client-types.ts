@@ -1,7 +1,7 @@
 import type {
   ChatCompletion, ChatCompletionChunk, ChatUsage, JobCosts, LlmCallRequest, TeamModelGroupView,
-  creditBalanceSchema, creditCheckResultSchema, creditTransactionPageSchema, jobCreateSchema, jobCompleteSchema, ledgerQuerySchema,
-  teamJobsQuerySchema, teamSelfSchema, teamUsageQuerySchema,
+  creditCheckResultSchema, jobCreateSchema, jobCompleteSchema,
+  teamSelfSchema, teamUsageQuerySchema,
 } from '@saas-llm/protocol';
 
 /*
@@ -194,18 +194,21 @@ export type LlmCallChunk = ChatCompletionChunk & {
 export type { ChatUsage };
 
 // ---------- the team's own reads ----------
+// (`CreditBalance`, `CreditTransactionPage` and `TransactionsQuery` are shared with the admin client: admin-types.ts)
 
 /** The team as its own key sees it (`GET /api/teams/{id}`). */
 export type TeamView = WireOutput<typeof teamSelfSchema>;
-/** `GET /api/credits/teams/{id}/balance`; `credits_available` = remaining − reserved. */
-export type CreditBalance = WireOutput<typeof creditBalanceSchema>;
-/** `GET /api/credits/teams/{id}/transactions`; pass `next_cursor` as `cursor` for the next page. */
-export type CreditTransactionPage = WireOutput<typeof creditTransactionPageSchema>;
-export type TransactionsQuery = WireInput<typeof ledgerQuerySchema>;
 /** `POST /api/credits/teams/{id}/check`. */
 export type CreditCheckResult = WireOutput<typeof creditCheckResultSchema>;
-/** `GET /api/teams/{id}/jobs` filters: `status`, `job_type`, `from`/`to` (ISO), `limit`, `cursor`. */
-export type JobsQuery = WireInput<typeof teamJobsQuerySchema>;
+/** `GET /api/teams/{id}/jobs` filters: `from`/`to` are ISO dates or date-times; `cursor` is a `next_cursor`. */
+export interface JobsQuery {
+  limit?: number;
+  cursor?: string;
+  status?: JobStatus;
+  job_type?: string;
+  from?: string;
+  to?: string;
+}
 /** `GET /api/teams/{id}/usage`: `period` (`YYYY-MM` or `YYYY-MM-DD`) or `from`/`to`. */
 export type UsageQuery = WireInput<typeof teamUsageQuerySchema>;
 /** A model group the team may call. */

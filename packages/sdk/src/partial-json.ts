@@ -204,13 +204,14 @@ class PartialJsonParser {
   }
 
   private parseNumber(): number {
-    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.position));
-    if (!match) throw END;
-    const end = this.position + match[0].length;
+    // Take every character a number can contain, then check the whole token: `-5e` must not read as -5.
+    const token = /^[-+0-9.eE]+/.exec(this.text.slice(this.position))![0];
+    const end = this.position + token.length;
     // A number that touches the end of the text may still grow (`3` → `35`): not usable yet.
     if (end >= this.text.length) throw END;
+    if (!/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(token)) throw END;
     this.position = end;
-    return Number(match[0]);
+    return Number(token);
   }
 
   private parseLiteral<T>(word: string, value: T): T {

@@ -31,8 +31,11 @@ export type StructuredOutputParams<Schema extends z.ZodType> = ChatParams & Stru
 
 /** What `structuredOutputStream` yields. */
 export type StructuredStreamEvent<T> =
-  /** The object as parsed so far (only when it changed); `delta` is the JSON text this chunk added. */
-  | { type: 'partial'; partial: DeepPartial<T>; delta: string; attempt: number }
+  /**
+   * One per content chunk: `delta` is the JSON text the chunk added, `partial` the object parsed from
+   * all the text so far (undefined until its opening `{` arrives; unfinished numbers and keys left out).
+   */
+  | { type: 'partial'; partial: DeepPartial<T> | undefined; delta: string; attempt: number }
   /** The answer failed validation and the model is being re-asked; partial objects start over. */
   | { type: 'retry'; attempt: number; issues: string[]; content: string }
   /** The validated answer; `callId` is the call that produced it. */

@@ -10,6 +10,7 @@ import { registerMetrics } from './plugins/metrics.ts';
 import { registerJobsRoutes } from './routes/client/jobs-routes.ts';
 import { registerTeamJobsRoutes } from './routes/client/team-jobs-routes.ts';
 import { registerLlmCallRoutes } from './routes/client/llm-call-routes.ts';
+import { registerV1Routes } from './routes/v1/v1-routes.ts';
 // ==== imports: tenancy & credits routes ====
 import { registerCreditRoutes } from './routes/admin/credits-routes.ts';
 import { registerOrganizationRoutes } from './routes/admin/organizations-routes.ts';
@@ -72,6 +73,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerJobsRoutes(app, registry, container.jobs);
   registerTeamJobsRoutes(app, registry, container.jobStore, container.teamUsage);
   registerLlmCallRoutes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, calls: container.calls, keepaliveMs: container.config.streamKeepaliveMs, streams: container.streams });
+  registerV1Routes(app, registry, { pipeline: container.pipeline, jobs: container.jobs, resolver: container.modelResolver, keepaliveMs: container.config.streamKeepaliveMs, streams: container.streams });
   // ==== routes: tenancy & credits ====
   registerOrganizationRoutes(app, registry, { organizations: container.organizations, teams: container.teams });
   registerTeamRoutes(app, registry, { teams: container.teams });
