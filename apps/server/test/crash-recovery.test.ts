@@ -55,7 +55,7 @@ describe('crash recovery: kill -9 under load, then restart', () => {
     first.child.kill('SIGKILL');
     crashed = true;
     await Promise.all(workers);
-    await new Promise((resolveExit) => first.child.once('exit', resolveExit));
+    await first.exited();
 
     const second = await startServe(env);
     try {

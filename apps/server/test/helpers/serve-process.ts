@@ -11,6 +11,8 @@ export interface ServeProcess {
   output: () => string;
   /** SIGTERM, resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves when the process has exited (at once if it already has). */
+  exited(): Promise<void>;
 }
 
 /** Starts the real CLI (`serve --demo`) and resolves once it printed its URL and the API reference line. */
@@ -28,6 +30,10 @@ export function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
         child.off('exit', onExit);
         resolvePromise({
           child, url: match[1]!, output: () => output,
+          exited: () => new Promise((resolveExit) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+            child.once('exit', () => resolveExit());
+          }),
           stop: () => new Promise((resolveStop) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolveStop(child.exitCode);
             child.once('exit', (code) => resolveStop(code));
