@@ -161,3 +161,19 @@ describe('job lifecycle and credits', () => {
     assert.equal(odd.body.jobs.length, 2);
   });
 });
+
+describe('authentication failures are throttled per address', () => {
+  let gateway: TestGateway;
+  before(async () => { gateway = await startTestGateway(); });
+  after(async () => { await gateway.close(); });
+
+  test('after 100 invalid keys from one address, even a valid key waits (429 with Retry-After)', async () => {
+    const tenant = await createTenant(gateway);
+    const wrong = await Promise.all(Array.from({ length: 100 }, (_, index) => gateway.request('/api/jobs/create', { headers: { authorization: `Bearer sk-sl-guess${index}` }, body: { job_type: 'x' } })));
+    assert.ok(wrong.every((response) => response.status === 401));
+    const throttled = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'x' } });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.body.error.code, 'rate_limited');
+    assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
+  });
+});

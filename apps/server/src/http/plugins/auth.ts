@@ -3,11 +3,14 @@ import { ADMIN_SESSION_COOKIE, HEADERS } from '@saas-llm/protocol';
 import { DomainError } from '../../domain/errors.ts';
 import type { AdminAuthenticator, AuditSink, VirtualKeyAuthenticator } from '../../domain/principals.ts';
 import { redactSecrets } from '../../domain/redaction.ts';
+import { AuthFailureThrottle } from '../../domain/auth-failure-throttle.ts';
 
 export interface AuthDependencies {
   admin: AdminAuthenticator;
   keys: VirtualKeyAuthenticator;
   audit: AuditSink;
+  /** Throttles addresses that keep presenting invalid keys. */
+  keyFailures?: AuthFailureThrottle;
 }
 
 const INVALID_KEY_MESSAGE = 'Invalid API key: it is missing, unknown, revoked or expired.';
@@ -34,6 +37,7 @@ function headerValue(value: string | string[] | undefined): string | null {
  * before its response leaves.
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void {
+  const keyFailures = deps.keyFailures ?? new AuthFailureThrottle();
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.config.route;
     if (!route || route.auth === 'public') return;
@@ -49,8 +53,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
       if (route.auth === 'admin') throw new DomainError('invalid_api_key', ADMIN_REQUIRED_MESSAGE);
     }
     const rawKey = credentials.bearer ?? credentials.apiKey;
+    keyFailures.assertAllowed(request.ip);
     const key = rawKey ? await deps.keys.authenticate(rawKey) : null;
-    if (!key) throw new DomainError('invalid_api_key', INVALID_KEY_MESSAGE);
+    if (!key) {
+      if (rawKey) keyFailures.recordFailure(request.ip);
+      throw new DomainError('invalid_api_key', INVALID_KEY_MESSAGE);
+    }
     request.principal = { kind: 'team', key };
   });
 
