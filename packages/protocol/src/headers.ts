@@ -8,6 +8,8 @@ export const HEADERS = {
   jobId: 'x-job-id',
   jobType: 'x-job-type',
   callId: 'x-call-id',
+  /** `/v1` answers of `validate` calls: how many validation rounds (metered calls) it took. */
+  structuredAttempts: 'x-structured-attempts',
 } as const;
 
 export const ADMIN_SESSION_COOKIE = 'saas_llm_session';

@@ -1,6 +1,8 @@
 import type { ProviderName } from '@saas-llm/protocol';
+import { AnthropicAdapter } from './anthropic-adapter.ts';
+import { GeminiAdapter } from './gemini-adapter.ts';
 import { MockAdapter } from './mock-adapter.ts';
-import { createOpenAIAdapter, createOpenAICompatibleAdapter } from './openai-adapter.ts';
+import { createAzureOpenAIAdapter, createOpenAIAdapter, createOpenAICompatibleAdapter } from './openai-adapter.ts';
 import type { ProviderAdapter } from './provider-adapter.ts';
 import { DEFAULT_POOL_OPTIONS, UpstreamPools, type UpstreamPoolOptions } from './upstream-pools.ts';
 
@@ -10,18 +12,18 @@ export interface AdapterDependencies {
 }
 
 /**
- * A new adapter for `provider`, or null for a provider this build has no adapter for yet. Adapters
- * made with the same `pools` share connections.
+ * A new adapter for `provider`, or null for a provider this build has no adapter for. Adapters made
+ * with the same `pools` share connections.
  */
 export function createAdapter(provider: ProviderName, dependencies: AdapterDependencies): ProviderAdapter | null {
   switch (provider) {
     case 'openai': return createOpenAIAdapter(dependencies.pools);
     case 'openai-compatible': return createOpenAICompatibleAdapter(dependencies.pools);
+    case 'azure': return createAzureOpenAIAdapter(dependencies.pools);
+    case 'anthropic': return new AnthropicAdapter(dependencies.pools);
+    case 'gemini': return new GeminiAdapter(dependencies.pools);
     case 'mock': return new MockAdapter();
-    case 'anthropic':
-    case 'azure':
-    case 'gemini':
-      return null;
+    default: return null;
   }
 }
 

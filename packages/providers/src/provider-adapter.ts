@@ -140,3 +140,20 @@ export function resolveTimeouts(target: DeploymentTarget, options: CallOptions |
   if (target.timeoutMs !== null && target.timeoutMs > 0) merged.totalMs = target.timeoutMs;
   return merged;
 }
+
+/** Deployment `settings` keys of the per-phase limits (the total is the deployment's own `timeout_ms`). */
+const TIMEOUT_SETTINGS = { connectMs: 'connect_timeout_ms', firstByteMs: 'first_byte_timeout_ms', idleMs: 'idle_timeout_ms' } as const;
+
+/**
+ * The per-phase time limits an operator set on a deployment (`settings.connect_timeout_ms`,
+ * `first_byte_timeout_ms`, `idle_timeout_ms`; 0 = no limit), as `CallOptions.timeouts`. Absent or
+ * invalid values are left out, so the defaults apply.
+ */
+export function timeoutsFromSettings(settings: Readonly<Record<string, unknown>>): Partial<UpstreamTimeouts> {
+  const timeouts: Partial<UpstreamTimeouts> = {};
+  for (const [field, key] of Object.entries(TIMEOUT_SETTINGS) as Array<[keyof typeof TIMEOUT_SETTINGS, string]>) {
+    const value = settings[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) timeouts[field] = value;
+  }
+  return timeouts;
+}

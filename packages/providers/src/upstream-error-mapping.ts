@@ -11,7 +11,8 @@ export interface RedactionContext {
 }
 
 const CONTEXT_WINDOW_CODES = new Set(['context_length_exceeded', 'string_above_max_length', 'model_max_prompt_tokens_exceeded']);
-const CONTEXT_WINDOW_TEXT = /context (length|window)|maximum context|too many tokens|prompt is too long|input is too long|reduce the length/i;
+// OpenAI's and the compatibles' wordings, Anthropic's ("prompt is too long", "… exceed context limit") and Gemini's ("… exceeds the maximum number of tokens allowed").
+const CONTEXT_WINDOW_TEXT = /context (length|window)|maximum context|too many tokens|prompt is too long|input is too long|reduce the length|exceeds? (the )?(context limit|maximum number of tokens)/i;
 const OVERLOADED_TEXT = /overloaded|capacity|temporarily unavailable/i;
 
 /** The message and code out of whatever error body shape the upstream used. */

@@ -1,5 +1,78 @@
 import type { AdmissionOutcome, AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
-import type { Database } from './database.ts';
+import { pgErrorCode, type Database } from './database.ts';
+
+type AdmissionRequest = { callId: string; jobId: string; teamId: string; worstCostNanos: number; holdMicro: number };
+
+const PG_DIVISION_BY_ZERO = '22012';
+
+/** The job's checks of an admission ($1 job, $2 team, $3 worst cost in nano-dollars). */
+const JOB_ADMITS = `job_id = $1 AND team_id = $2 AND status IN ('pending', 'in_progress') AND expires_at > now()
+            AND (max_calls IS NULL OR total_calls + in_flight_calls < max_calls)
+            AND (max_cost_nanos IS NULL OR client_cost_nanos + pending_cost_nanos + $3 <= max_cost_nanos)`;
+const JOB_ADMISSION = `UPDATE jobs SET status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END,
+                started_at = COALESCE(started_at, now()),
+                in_flight_calls = in_flight_calls + 1,
+                pending_cost_nanos = pending_cost_nanos + $3
+          WHERE ${JOB_ADMITS}
+          RETURNING job_id`;
+
+/** An admission without a credit hold (job_based teams). */
+const ADMIT_SQL = `WITH job AS (${JOB_ADMISSION}) SELECT count(*)::int AS admitted FROM job`;
+
+/**
+ * An admission with its credit hold ($4 micro-credits, reservation $5 for call $6, held $7 s), as one
+ * statement: the job's checks, then the team's conditional hold, then the reservation row. When the job
+ * admits but the balance is short, the select divides by zero on purpose: the statement fails as a
+ * whole, so the job's counters are never left raised without a hold (a CTE cannot roll back its siblings).
+ */
+const ADMIT_AND_HOLD_SQL = `WITH job AS (${JOB_ADMISSION}),
+  team AS (
+    UPDATE teams SET credits_reserved = credits_reserved + $4
+     WHERE team_id = $2 AND credits_allocated - credits_used - credits_reserved >= $4 AND EXISTS (SELECT 1 FROM job)
+     RETURNING team_id),
+  hold AS (
+    INSERT INTO reservations (reservation_id, team_id, job_id, call_id, amount, expires_at)
+    SELECT $5, $2, $1, $6, $4, now() + make_interval(secs => $7) FROM team
+    RETURNING reservation_id)
+  SELECT CASE WHEN (SELECT count(*) FROM job) = 0 THEN 0
+              ELSE 1 / (SELECT count(*)::int FROM hold) END AS admitted`;
+
+/**
+ * A settlement as one statement (parameters: see \`settle\`). \`held\` reads the hold and the team's
+ * available balance under row locks; the new amount is min(actual, hold + available).
+ */
+const SETTLE_SQL = `WITH recorded AS (
+    INSERT INTO calls (call_id, job_id, team_id, key_id, requested_model, model_group, deployment_alias, provider, provider_model, attempts,
+      status, stream, prompt_tokens, completion_tokens, cached_tokens, total_tokens, usage_source, provider_cost_nanos, client_cost_nanos,
+      unpriced, latency_ms, ttft_ms, purpose, request_body, response_body, error, created_at, finished_at)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)),
+  attempts AS (
+    INSERT INTO call_attempts (call_id, attempt_number, deployment_alias, provider, status, http_status, error_class, error_message, latency_ms, started_at)
+    SELECT $1, a.attempt_number, a.deployment_alias, a.provider, a.status, a.http_status, a.error_class, a.error_message, a.latency_ms, a.started_at
+      FROM jsonb_to_recordset($29::jsonb) AS a(attempt_number int, deployment_alias text, provider text, status text, http_status int,
+        error_class text, error_message text, latency_ms int, started_at timestamptz)),
+  job AS (
+    UPDATE jobs SET in_flight_calls = in_flight_calls - 1, pending_cost_nanos = pending_cost_nanos - $30,
+           total_calls = total_calls + 1, successful_calls = successful_calls + $31, failed_calls = failed_calls + $32,
+           prompt_tokens = prompt_tokens + $13, completion_tokens = completion_tokens + $14, total_tokens = total_tokens + $16,
+           provider_cost_nanos = provider_cost_nanos + $18, client_cost_nanos = client_cost_nanos + $19, total_latency_ms = total_latency_ms + $21,
+           model_groups_used = CASE WHEN $33::text IS NULL OR $33::text = ANY(model_groups_used) THEN model_groups_used ELSE array_append(model_groups_used, $33::text) END,
+           metadata = CASE WHEN $34::jsonb IS NULL THEN metadata ELSE metadata || $34::jsonb END
+     WHERE job_id = $2
+     RETURNING job_id),
+  held AS (
+    SELECT r.amount, t.credits_allocated - t.credits_used - t.credits_reserved AS available
+      FROM reservations r, teams t
+     WHERE r.reservation_id = $35 AND r.status = 'held' AND t.team_id = $3 AND EXISTS (SELECT 1 FROM job)
+       FOR NO KEY UPDATE),
+  hold AS (
+    UPDATE reservations r SET amount = LEAST($36::bigint, held.amount + GREATEST(0, held.available))
+      FROM held WHERE r.reservation_id = $35
+    RETURNING r.amount - held.amount AS change),
+  team AS (
+    UPDATE teams SET credits_reserved = credits_reserved + hold.change FROM hold WHERE team_id = $3
+    RETURNING team_id)
+  SELECT (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM team) AS teams`;
 
 interface CallRow {
   call_id: string; job_id: string; team_id: string; key_id: string | null; requested_model: string; model_group: string | null;
@@ -15,11 +88,32 @@ interface AttemptRow {
   error_class: string | null; error_message: string | null; latency_ms: number; started_at: Date;
 }
 
-/** Calls in PostgreSQL: admission and settlement are one transaction each. */
+/** Calls in PostgreSQL: admission and settlement are one statement each in the steady state. */
 export class CallRepository implements CallStore {
   constructor(private readonly db: Database, private readonly holdTtlSeconds: number) {}
 
-  async admit(request: { callId: string; jobId: string; teamId: string; worstCostNanos: number; holdMicro: number }): Promise<AdmissionOutcome> {
+  /**
+   * One statement when the call is admitted (the steady state); the transaction below only when it is
+   * not, to tell why — or to admit it after all if the job or balance changed in between.
+   */
+  async admit(request: AdmissionRequest): Promise<AdmissionOutcome> {
+    const reservationId = request.holdMicro > 0 ? crypto.randomUUID() : null;
+    try {
+      const rows = reservationId === null
+        ? await this.db.query<{ admitted: number }>(ADMIT_SQL, [request.jobId, request.teamId, request.worstCostNanos])
+        : await this.db.query<{ admitted: number }>(ADMIT_AND_HOLD_SQL,
+          [request.jobId, request.teamId, request.worstCostNanos, request.holdMicro, reservationId, request.callId, this.holdTtlSeconds]);
+      if (rows[0]?.admitted === 1) return { kind: 'admitted', admission: { ...request, reservationId } };
+    } catch (error) {
+      // The statement aborts itself (division by zero) when the job admitted the call but the credits
+      // could not be held: nothing was applied, and the transaction below says why.
+      if (pgErrorCode(error) !== PG_DIVISION_BY_ZERO) throw error;
+    }
+    return this.admitOrExplain(request);
+  }
+
+  /** The admission as a transaction of small steps, each telling which check failed. */
+  private async admitOrExplain(request: AdmissionRequest): Promise<AdmissionOutcome> {
     return this.db.transaction<AdmissionOutcome>(async (tx) => {
       const admitted = await tx.query<{ job_id: string }>(
         `UPDATE jobs SET status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END,
@@ -66,54 +160,28 @@ export class CallRepository implements CallStore {
     });
   }
 
+  /**
+   * One statement: the call and its attempts inserted, the job's totals updated, the hold shrunk to what
+   * the call consumed (bounded by what is available: a balance never goes negative). Rows are locked in the
+   * order every other money path uses — job, then reservation, then team — because the select list pulls
+   * `job` before `team`, and `held` waits for `job`.
+   */
   async settle(call: CallRecord, admission: CallAdmission, actualHoldMicro: number, callMetadata: Record<string, unknown> | null): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO calls (call_id, job_id, team_id, key_id, requested_model, model_group, deployment_alias, provider, provider_model, attempts,
-           status, stream, prompt_tokens, completion_tokens, cached_tokens, total_tokens, usage_source, provider_cost_nanos, client_cost_nanos,
-           unpriced, latency_ms, ttft_ms, purpose, request_body, response_body, error, created_at, finished_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)`,
-        [call.callId, call.jobId, call.teamId, call.keyId, call.requestedModel, call.modelGroup, call.deploymentAlias, call.provider, call.providerModel,
-          call.attempts.length, call.status, call.stream, call.promptTokens, call.completionTokens, call.cachedTokens, call.totalTokens, call.usageSource,
-          call.providerCostNanos, call.clientCostNanos, call.unpriced, call.latencyMs, call.ttftMs, call.purpose,
-          call.requestBody === undefined ? null : JSON.stringify(call.requestBody), call.responseBody === undefined ? null : JSON.stringify(call.responseBody),
-          call.error ? JSON.stringify(call.error) : null, call.createdAt, call.finishedAt]);
-      for (const attempt of call.attempts) {
-        await tx.query(
-          `INSERT INTO call_attempts (call_id, attempt_number, deployment_alias, provider, status, http_status, error_class, error_message, latency_ms, started_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-          [call.callId, attempt.attemptNumber, attempt.deploymentAlias, attempt.provider, attempt.status, attempt.httpStatus, attempt.errorClass,
-            attempt.errorMessage, attempt.latencyMs, attempt.startedAt]);
-      }
-      const succeeded = call.status === 'succeeded';
-      await tx.query(
-        `UPDATE jobs SET in_flight_calls = in_flight_calls - 1, pending_cost_nanos = pending_cost_nanos - $2,
-                total_calls = total_calls + 1, successful_calls = successful_calls + $3, failed_calls = failed_calls + $4,
-                prompt_tokens = prompt_tokens + $5, completion_tokens = completion_tokens + $6, total_tokens = total_tokens + $7,
-                provider_cost_nanos = provider_cost_nanos + $8, client_cost_nanos = client_cost_nanos + $9, total_latency_ms = total_latency_ms + $10,
-                model_groups_used = CASE WHEN $11::text IS NULL OR $11::text = ANY(model_groups_used) THEN model_groups_used ELSE array_append(model_groups_used, $11::text) END,
-                metadata = CASE WHEN $12::jsonb IS NULL THEN metadata ELSE metadata || $12::jsonb END
-          WHERE job_id = $1`,
-        [call.jobId, admission.worstCostNanos, succeeded ? 1 : 0, succeeded ? 0 : 1, call.promptTokens, call.completionTokens, call.totalTokens,
-          call.providerCostNanos, call.clientCostNanos, call.latencyMs, call.modelGroup ?? call.requestedModel,
-          succeeded && callMetadata ? JSON.stringify(callMetadata) : null]);
-      if (admission.reservationId) {
-        // Row locks here are FOR NO KEY UPDATE: the call and attempt inserts above hold FOR KEY SHARE on the
-        // team and job rows (foreign keys), which a plain FOR UPDATE would wait on — a deadlock between settlements.
-        // Shrink the hold to what the call really consumed. If the job was closed meanwhile the hold is
-        // already released; then nothing changes here.
-        const held = await tx.query<{ amount: number }>(
-          `SELECT amount FROM reservations WHERE reservation_id = $1 AND status = 'held' FOR NO KEY UPDATE`, [admission.reservationId]);
-        if (held[0]) {
-          const team = await tx.query<{ available: number }>(
-            'SELECT credits_allocated - credits_used - credits_reserved AS available FROM teams WHERE team_id = $1 FOR NO KEY UPDATE', [call.teamId]);
-          // Growing a hold beyond its worst case is bounded by what is available: the balance never goes negative.
-          const target = Math.min(actualHoldMicro, held[0].amount + Math.max(0, team[0]?.available ?? 0));
-          await tx.query('UPDATE reservations SET amount = $2 WHERE reservation_id = $1', [admission.reservationId, target]);
-          await tx.query('UPDATE teams SET credits_reserved = credits_reserved + $2 WHERE team_id = $1', [call.teamId, target - held[0].amount]);
-        }
-      }
-    });
+    const succeeded = call.status === 'succeeded';
+    const attempts = call.attempts.map((attempt) => ({
+      attempt_number: attempt.attemptNumber, deployment_alias: attempt.deploymentAlias, provider: attempt.provider, status: attempt.status,
+      http_status: attempt.httpStatus, error_class: attempt.errorClass, error_message: attempt.errorMessage, latency_ms: attempt.latencyMs,
+      started_at: attempt.startedAt.toISOString(),
+    }));
+    await this.db.query(SETTLE_SQL, [
+      call.callId, call.jobId, call.teamId, call.keyId, call.requestedModel, call.modelGroup, call.deploymentAlias, call.provider, call.providerModel,
+      call.attempts.length, call.status, call.stream, call.promptTokens, call.completionTokens, call.cachedTokens, call.totalTokens, call.usageSource,
+      call.providerCostNanos, call.clientCostNanos, call.unpriced, call.latencyMs, call.ttftMs, call.purpose,
+      call.requestBody === undefined ? null : JSON.stringify(call.requestBody), call.responseBody === undefined ? null : JSON.stringify(call.responseBody),
+      call.error ? JSON.stringify(call.error) : null, call.createdAt, call.finishedAt,
+      JSON.stringify(attempts), admission.worstCostNanos, succeeded ? 1 : 0, succeeded ? 0 : 1, call.modelGroup ?? call.requestedModel,
+      succeeded && callMetadata ? JSON.stringify(callMetadata) : null, admission.reservationId, actualHoldMicro,
+    ]);
   }
 
   async get(callId: string): Promise<CallRecord | null> {

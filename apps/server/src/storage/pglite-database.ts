@@ -1,13 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Transaction } from './database.ts';
+import { PgliteStatements } from './pglite-statements.ts';
 
 const parsers = { [types.INT8]: (value: string) => Number(value) };
 
 /** The embedded database: a PGlite data directory (or memory when `dataDir` is null, for tests). */
 export class PgliteDatabase implements Database {
   readonly dialect = 'pglite' as const;
-  private constructor(private readonly db: PGlite) {}
+  /** Prepared once, bound per call: see PgliteStatements for why and by how much. */
+  private readonly statements: PgliteStatements | null;
+
+  private constructor(private readonly db: PGlite) {
+    this.statements = PgliteStatements.supported(db) ? new PgliteStatements(db) : null;
+  }
 
   static async open(dataDir: string | null): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
@@ -16,13 +22,19 @@ export class PgliteDatabase implements Database {
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    if (this.statements?.accepts(sql)) return this.statements.query<Row>(sql, params);
     const result = await this.db.query<Row>(sql, params as unknown[]);
     return result.rows;
   }
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const statements = this.statements;
     return this.db.transaction(async (tx) => work({
-      query: async <Row>(sql: string, params: readonly unknown[] = []) => (await tx.query<Row>(sql, params as unknown[])).rows,
+      query: async <Row>(sql: string, params: readonly unknown[] = []) => {
+        // `tx.closed` is PGlite's own guard against using a finished transaction; keep it on the fast path.
+        if (statements?.accepts(sql) && !tx.closed) return statements.queryInTransaction<Row>(sql, params);
+        return (await tx.query<Row>(sql, params as unknown[])).rows;
+      },
       exec: async (sql: string) => { await tx.exec(sql); },
     }));
   }

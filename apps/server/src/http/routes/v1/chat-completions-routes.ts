@@ -20,9 +20,6 @@ export interface ChatCompletionsDependencies {
   streams: StreamGauge;
 }
 
-/** How many validation rounds a `validate` call took (re-asks included), on `/v1` where there is no `metadata`. */
-export const STRUCTURED_ATTEMPTS_HEADER = 'x-structured-attempts';
-
 /**
  * `POST /v1/chat/completions` for unchanged OpenAI-SDK code: the job API's call (same admission, fallback,
  * metering, credits, `validate`) with the job taken from `x-job-id` or opened for the call. The answer is the
@@ -41,10 +38,10 @@ export function registerChatCompletionsRoute(app: FastifyInstance, registry: Rou
         },
       }));
       if (answer.structuredAttempts === null) return answer.completion;
-      reply.header(STRUCTURED_ATTEMPTS_HEADER, String(answer.structuredAttempts));
+      reply.header(HEADERS.structuredAttempts, String(answer.structuredAttempts));
       return { ...answer.completion, structured_attempts: answer.structuredAttempts };
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'validation_failed') reply.header(STRUCTURED_ATTEMPTS_HEADER, String(error.extra.attempts));
+      if (error instanceof DomainError && error.code === 'validation_failed') reply.header(HEADERS.structuredAttempts, String(error.extra.attempts));
       throw error;
     } finally {
       request.upstreamMs = admitted.reduce((sum, call) => sum + upstreamMs(call), 0);
@@ -66,7 +63,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, registry: Rou
       [HEADERS.callId]: call.callId,
       [HEADERS.serverTiming]: timingHeader(request.startedAt, upstreamMs(call)),
       // A stream is never re-asked (decision 009): it is always one validation round.
-      ...(validation ? { [STRUCTURED_ATTEMPTS_HEADER]: '1' } : {}),
+      ...(validation ? { [HEADERS.structuredAttempts]: '1' } : {}),
     }), deps.streams);
     let jobClosed = !job.automatic;
     try {
