@@ -1,5 +1,5 @@
 import { GATEWAY_CALL_FIELDS, requestedModelName, type ChatCompletion, type ChatCompletionRequest, type EmbeddingsRequest, type EmbeddingsResponse, type LlmCallRequest } from '@saas-llm/protocol';
-import { UpstreamError, type DeploymentTarget, type ProviderAdapter, type StreamEvent, type UpstreamStream } from '@saas-llm/providers';
+import { UpstreamError, timeoutsFromSettings, type CallOptions, type DeploymentTarget, type ProviderAdapter, type StreamEvent, type UpstreamStream } from '@saas-llm/providers';
 import type { AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { TeamStanding, TeamStandingSource } from '../domain/job-service.ts';
@@ -192,7 +192,7 @@ export class CallPipeline {
       answered = await callWithFallback({
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
-        attempt: (next) => this.deps.adapters.get(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal }),
+        attempt: (next) => this.deps.adapters.get(next.target.provider).complete({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), optionsOf(next, call.controller.signal)),
       });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'cancelled') {
@@ -226,7 +226,7 @@ export class CallPipeline {
           const adapter = this.deps.adapters.get(next.target.provider);
           // The operator marked a deployment as embedding whose provider cannot: not the tenant's fault, try the next one.
           if (!adapter.embed) throw new UpstreamError('not_found', `Provider '${next.target.provider}' offers no embeddings.`);
-          return adapter.embed({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
+          return adapter.embed({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), optionsOf(next, call.controller.signal));
         },
       });
     } catch (error) {
@@ -255,7 +255,7 @@ export class CallPipeline {
         modelName: call.requestedName, candidates: call.resolved.candidates, numRetries: call.resolved.numRetries,
         retryBackoffMs: call.resolved.retryBackoffMs, signal: call.controller.signal, cooldowns: this.deps.cooldowns, attempts: call.attempts,
         attempt: async (next) => {
-          const stream = await this.deps.adapters.get(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), { signal: call.controller.signal });
+          const stream = await this.deps.adapters.get(next.target.provider).stream({ ...call.upstreamRequest, model: next.target.model }, targetOf(next), optionsOf(next, call.controller.signal));
           const iterator = stream[Symbol.asyncIterator]();
           try {
             const first = await iterator.next();
@@ -358,6 +358,14 @@ function completionText(completion: ChatCompletion): string {
     const message = choice.message as { content?: unknown; tool_calls?: unknown } | null | undefined;
     return `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`;
   }).join('');
+}
+
+/**
+ * The attempt's options: the call's cancel switch, and the deployment's connect / first-byte / idle
+ * limits from its `settings` (its `timeout_ms` is the total, carried by the target).
+ */
+function optionsOf(candidate: CallCandidate, signal: AbortSignal): CallOptions {
+  return { signal, timeouts: timeoutsFromSettings(candidate.target.settings) };
 }
 
 /** The providers' view of a candidate (mutable copies of the frozen resolution parts). */

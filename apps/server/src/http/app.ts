@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { errorEnvelope } from '@saas-llm/protocol';
 import type { Container } from '../container.ts';
 import { registerAuth } from './plugins/auth.ts';
@@ -45,7 +45,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     bodyLimit: container.config.bodyLimitBytes,
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Per-request access logs are off: /metrics counts requests, and log volume would dominate the hot path.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
