@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, upstream: { type: 'string' } } });
 if (!values.upstream) throw new Error('--upstream is required');
 const upstream = values.upstream.replace(/\/+$/, '');
-// undici's default agent, made explicit so its keep-alive matches the other proxies (warm sockets all run).
-const dispatcher = new Agent({ keepAliveTimeout: 60_000, connections: 256 });
+// undici's default agent (no cap on connections per origin), with a keep-alive long enough to stay warm all run.
+const dispatcher = new Agent({ keepAliveTimeout: 60_000 });
 
 const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
 app.removeAllContentTypeParsers();

@@ -159,6 +159,34 @@ describe('the seed examples against saas-llm serve --demo', () => {
       assert.match(((await invalid.json()) as { error: string }).error, /messages/);
     });
 
+    test('a browser that leaves mid-stream cancels the whole chain: the gateway call and the job end cancelled', async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${chain.url}/api/chat/stream`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal,
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'Write a long essay about the sea' }], model_group: 'chat-quality', max_tokens: 2000 }),
+      });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      while (!/"event":"content"[\s\S]*"event":"content"/.test(received)) {
+        const { done, value } = await reader.read();
+        assert.equal(done, false, 'the stream ended before two content events');
+        received += decoder.decode(value, { stream: true });
+      }
+      const jobId = /"job_id":"([^"]+)"/.exec(received)![1]!;
+      controller.abort();
+      let job = await client.getJob(jobId);
+      for (let tries = 0; tries < 250 && job.status !== 'cancelled'; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        job = await client.getJob(jobId);
+      }
+      assert.equal(job.status, 'cancelled');
+      const [call] = (await client.getJobCosts(jobId)).costs.breakdown;
+      const record = await client.getCall(jobId, call!.call_id);
+      assert.equal(record.status, 'cancelled');
+      assert.ok(record.completion_tokens < 2000, `${record.completion_tokens} tokens metered before the cancel`);
+    });
+
     test('in headless Chromium: streamed text grows over several DOM updates before done; stats show job and tokens; non-streaming works', {
       skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} is absent (apt-get install chromium)`,
     }, async (t) => {

@@ -110,16 +110,13 @@ describe('job lifecycle and credits', () => {
     assert.equal(second.body.detail, second.body.error.message);
   });
 
-  test('concurrent job creation never overspends, and the ledger sums to the balance afterwards', async () => {
-    const tenant = await createTenant(gateway, { credits: 7 });
-    const results = await Promise.all(Array.from({ length: 25 }, () => gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'race' } })));
+  test('200 parallel job creations on a team with 50 credits: exactly 50 succeed, the rest get 402', async () => {
+    const tenant = await createTenant(gateway, { credits: 50 });
+    const results = await Promise.all(Array.from({ length: 200 }, () => gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'race' } })));
     const created = results.filter((result) => result.status === 200);
-    assert.equal(created.length, 7);
-    assert.ok(results.every((result) => result.status === 200 || result.status === 402));
-    const closes = await Promise.all(created.flatMap((result) => [
-      gateway.request(`/api/jobs/${result.body.job_id}/complete`, { headers: tenant.auth, body: { status: 'completed' } }),
-      gateway.request(`/api/jobs/${result.body.job_id}/complete`, { headers: tenant.auth, body: { status: 'completed' } }),
-    ]));
+    assert.equal(created.length, 50);
+    assert.equal(results.filter((result) => result.status === 402).length, 150);
+    const closes = await Promise.all(created.map((result) => gateway.request(`/api/jobs/${result.body.job_id}/complete`, { headers: tenant.auth, body: { status: 'completed' } })));
     assert.ok(closes.every((result) => result.status === 200));
     const state = await ledgerState(gateway, tenant.teamId);
     assert.equal(state.remainingMicro, 0);
@@ -127,7 +124,19 @@ describe('job lifecycle and credits', () => {
     assert.equal(state.heldReservations, 0);
     assert.equal(state.reservedMicro, 0);
     const [deductions] = await gateway.container.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM credit_transactions WHERE team_id = $1 AND type = 'deduction'`, [tenant.teamId]);
-    assert.equal(deductions!.count, 7);
+    assert.equal(deductions!.count, 50);
+  });
+
+  test('20 parallel completes of one job charge it once', async () => {
+    const tenant = await createTenant(gateway, { credits: 3 });
+    const job = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'x' } });
+    const closes = await Promise.all(Array.from({ length: 20 }, () => gateway.request(`/api/jobs/${job.body.job_id}/complete`, { headers: tenant.auth, body: { status: 'completed' } })));
+    assert.ok(closes.every((result) => result.status === 200));
+    assert.ok(closes.every((result) => result.body.costs.credits_charged === 1));
+    const state = await ledgerState(gateway, tenant.teamId);
+    assert.equal(state.remainingMicro, 2_000_000);
+    assert.equal(state.ledgerSumMicro, state.remainingMicro);
+    assert.equal(state.reservedMicro, 0);
   });
 
   test('suspended and paused teams cannot open jobs but can read their history', async () => {

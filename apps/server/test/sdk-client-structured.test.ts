@@ -140,7 +140,7 @@ describe('SaaSLLMClient: structured outputs', () => {
         fieldsSeen = keys.length;
         for (const key of keys) {
           const value = partial[key];
-          const finalValue = (final.value as Record<string, unknown>)[key];
+          const finalValue: unknown = (final.value as Record<string, unknown>)[key];
           if (typeof value === 'string') assert.ok(typeof finalValue === 'string' && finalValue.startsWith(value), `${key}: ${value}`);
           else assert.deepEqual(value, finalValue);
         }

@@ -255,8 +255,7 @@ function toolInput(argumentsText: string, position: number): Record<string, unkn
   try {
     input = JSON.parse(argumentsText);
   } catch (error) {
-    void error;
-    throw clientError(`messages[${position}]: tool call arguments must be a JSON object.`);
+    throw new UpstreamError('client', `messages[${position}]: tool call arguments must be a JSON object.`, { cause: error });
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw clientError(`messages[${position}]: tool call arguments must be a JSON object.`);
   return input as Record<string, unknown>;

@@ -42,12 +42,13 @@ describe('ChunkEvent', () => {
 });
 
 describe('AdapterRegistry', () => {
-  it('makes one adapter per provider, reports the ones it lacks, and lets a registered adapter win', async () => {
+  it('makes one adapter per provider (every provider has one), refuses unknown ones, and lets a registered adapter win', async () => {
     const registry = new AdapterRegistry();
     assert.equal(registry.get('openai'), registry.get('openai'));
     assert.equal(registry.get('openai-compatible').provider, 'openai-compatible');
-    assert.equal(registry.supports('anthropic'), false);
-    assert.throws(() => registry.get('gemini'), /No adapter for provider "gemini"/);
+    for (const provider of ['openai', 'openai-compatible', 'azure', 'anthropic', 'gemini', 'mock'] as const) assert.equal(registry.get(provider).provider, provider);
+    assert.equal(registry.supports('bedrock' as 'openai'), false);
+    assert.throws(() => registry.get('bedrock' as 'openai'), /No adapter for provider "bedrock"/);
     const mock = new MockAdapter();
     registry.register(mock);
     assert.equal(registry.get('mock'), mock);

@@ -62,7 +62,7 @@ function convertUnion(node: Record<string, unknown>, members: SchemaNode[], root
   if (concrete.length === 0) converted = { type: 'STRING' };
   else if (concrete.length === 1) converted = convert(concrete[0]!, root, refs, depth + 1);
   else converted = { anyOf: concrete.map((member) => convert(member, root, refs, depth + 1)) };
-  const description = typeof outer.description === 'string' ? outer.description : undefined;
+  const description = typeof outer.description === 'string' ? outer.description : typeof outer.title === 'string' ? outer.title : undefined;
   return { ...converted, ...(description && !converted.description ? { description } : {}), ...(nullable ? { nullable: true } : {}) };
 }
 

@@ -41,7 +41,8 @@ describe('toStrictSchema (OpenAI strict dialect)', () => {
         qty: { title: 'Qty', type: ['integer', 'null'], minimum: 1, description: '(default: 1)' },
         code: { title: 'Code', type: ['string', 'null'], description: '(minLength: 3; format: "ean13")' },
         address: { ...ADDRESS_STRICT, description: 'Where to ship' },
-        billing: { anyOf: [{ $ref: '#/$defs/Address' }, { type: 'null' }], description: '(default: null)' },
+        // A $ref with siblings is inlined (strict mode refuses siblings), then widened to null like any optional property.
+        billing: { ...ADDRESS_STRICT, type: ['object', 'null'], description: '(default: null)' },
         kind: { enum: ['a', 'b', null], type: ['string', 'null'], description: '(default: "a")' },
       },
       required: ['id', 'note', 'qty', 'code', 'address', 'billing', 'kind'],
@@ -94,7 +95,7 @@ describe('removing the nulls strict mode caused', () => {
   });
 
   it('stream: the same result however the text is cut into fragments', () => {
-    const random = seededRandom(7);
+    const random = seededRandom('fragments');
     const documents = [answer, '{ "id" : "x\\"}", "qty" : null , "address" : { "zip" : null, "street" : "s" } }', '{"qty":null}', '[1, 2]', 'not json {"qty": null}'];
     const expected = [restored, '{ "id" : "x\\"}",  "address" : {  "street" : "s" } }', '{}', '[1, 2]', 'not json {"qty": null}'];
     documents.forEach((document, index) => {
@@ -103,12 +104,14 @@ describe('removing the nulls strict mode caused', () => {
         let output = '';
         let position = 0;
         while (position < document.length) {
-          const size = 1 + Math.floor(random() * 6);
+          const size = random.int(1, 6);
           output += stripper.push(document.slice(position, position + size));
           position += size;
         }
         output += stripper.end();
-        assert.equal(output.replace(/\s+/g, ' '), expected[index]!.replace(/\s+/g, ' '), `${document} (round ${round})`);
+        // Whitespace around a removed member may differ from the non-stream result; the JSON may not.
+        if (expected[index]!.startsWith('not json')) assert.equal(output, expected[index], `${document} (round ${round})`);
+        else assert.deepEqual(JSON.parse(output), JSON.parse(expected[index]!), `${document} (round ${round}): ${output}`);
       }
     });
   });
@@ -118,6 +121,6 @@ describe('removing the nulls strict mode caused', () => {
     assert.equal(stripper.push('{"id":"1'), '{"id":"1');
     assert.equal(stripper.push('","qty"'), '"');
     assert.equal(stripper.push(':n'), '');
-    assert.equal(stripper.push('ull,"code":"c"}'), '"code":"c"}');
+    assert.equal(stripper.push('ull,"code":"c"}'), ',"code":"c"}');
   });
 });

@@ -8,7 +8,13 @@ export interface UpstreamPoolOptions {
   keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_POOL_OPTIONS: Readonly<UpstreamPoolOptions> = Object.freeze({ connections: 256, keepAliveTimeoutMs: 30_000 });
+/**
+ * A stream holds its connection for its whole length (often minutes), so the per-origin cap is the number
+ * of calls that can stream from one provider at once: at 256, call 257 queued inside undici until another
+ * stream ended (seen in bench/ with 1,000 open streams). The cap is a safety net far above what a core
+ * sustains, not a throttle; undici opens connections lazily, so an idle pool costs nothing.
+ */
+export const DEFAULT_POOL_OPTIONS: Readonly<UpstreamPoolOptions> = Object.freeze({ connections: 10_000, keepAliveTimeoutMs: 30_000 });
 
 /**
  * One pooled keep-alive `undici.Pool` per upstream origin (and connect timeout, which undici fixes per

@@ -91,8 +91,9 @@ export class ChatStream implements AsyncIterable<LlmCallChunk> {
       if (signal.aborted && !(error instanceof SaaSLLMError)) throw signal.reason ?? error;
       // undici reports a connection reset in the middle of the body as `TypeError: terminated`.
       if (error instanceof TypeError) {
+        // A reset after [DONE] lost nothing: the answer is complete.
         if (this.completed) return;
-      throw new ConnectionError(`The stream from the gateway broke: ${error.message}`, { timedOut: false, cause: error });
+        throw new ConnectionError(`The stream from the gateway broke: ${error.message}`, { timedOut: false, cause: error });
       }
       throw error;
     } finally {

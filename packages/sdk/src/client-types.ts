@@ -159,7 +159,7 @@ export interface CallTarget {
  * are passed through), the model group as `model_group` (or `model`), and the gateway's `purpose`,
  * `call_metadata` and `validate`. `stream` is set by the method you call.
  */
-export type ChatParams = LlmCallRequest & CallTarget;
+export type ChatParams = LlmCallRequest & CallTarget & ({ model_group: string } | { model: string });
 
 /** Gateway facts about a finished call: tenant-facing only (no provider names or provider cost). */
 export interface CallMetadata {

@@ -135,7 +135,8 @@ export class SaaSLLMClient extends TeamReads {
 
   /**
    * Runs `fn` inside a new job and always closes it: `completed` when `fn` returns (its return value is
-   * stored as the job's `result` when it is a plain object), `failed` with the error's message when `fn`
+   * stored as the job's `result`: a plain object as it is, another value as `{ value }`), `failed` with the
+   * error's message when `fn`
    * throws, `cancelled` when it throws an `AbortError`. The error is rethrown; if closing fails too, an
    * `AggregateError` holds both. `fn` gets a `JobHandle` whose calls all go to this job; the client's
    * `currentJobId` is left alone, so `withJob` calls may run concurrently.

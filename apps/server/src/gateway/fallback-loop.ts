@@ -70,7 +70,8 @@ export async function callWithFallback<T>(options: FallbackOptions<T>): Promise<
 
 function hasLargerCandidate(candidates: readonly CallCandidate[], index: number): boolean {
   const current = candidates[index]!.contextWindow;
-  return candidates.slice(index + 1).some((next) => next.contextWindow === null || current === null || next.contextWindow > current);
+  // Only a window known to be larger can help; an unknown one is as likely to fail the same way.
+  return current !== null && candidates.slice(index + 1).some((next) => next.contextWindow !== null && next.contextWindow > current);
 }
 
 /** base × 2^retry, ±25 % jitter. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database, Transaction } from './database.ts';
 
@@ -7,10 +8,29 @@ const typeParsers = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-/** A PostgreSQL server through a `pg` pool. */
+/** Beyond this many distinct SQL texts, new ones run unnamed (dynamic filters could otherwise grow every connection's cache). */
+const NAMED_STATEMENT_LIMIT = 1000;
+
+/**
+ * A PostgreSQL server through a `pg` pool. Statements are named, so each connection parses and plans a
+ * statement once and then only binds and executes it (the call path's CTEs are large enough for the
+ * planning to matter).
+ */
 export class PgDatabase implements Database {
   readonly dialect = 'postgres' as const;
+  private readonly names = new Map<string, string>();
   private constructor(private readonly pool: pg.Pool) {}
+
+  private config(sql: string, params: readonly unknown[]): pg.QueryConfig {
+    // Without parameters pg uses the simple protocol, which also runs multi-statement scripts: keep that.
+    if (params.length === 0) return { text: sql };
+    let name = this.names.get(sql);
+    if (name === undefined && this.names.size < NAMED_STATEMENT_LIMIT) {
+      name = `saas_llm_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+      this.names.set(sql, name);
+    }
+    return name === undefined ? { text: sql, values: params as unknown[] } : { name, text: sql, values: params as unknown[] };
+  }
 
   static async open(connectionString: string, maxConnections = 10): Promise<PgDatabase> {
     const pool = new pg.Pool({ connectionString, max: maxConnections, types: typeParsers });
@@ -22,7 +42,7 @@ export class PgDatabase implements Database {
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.pool.query(sql, params as unknown[]);
+    const result = await this.pool.query(this.config(sql, params));
     return result.rows as Row[];
   }
 
@@ -31,7 +51,7 @@ export class PgDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as Row[],
+        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await client.query(this.config(sql, params))).rows as Row[],
         exec: async (sql: string) => { await client.query(sql); },
       });
       await client.query('COMMIT');

@@ -15,6 +15,7 @@ export interface DeploymentSpec {
   max_output_tokens?: number | null;
   settings?: Record<string, unknown>;
   capabilities?: Record<string, boolean>;
+  timeout_ms?: number;
 }
 
 export interface TenantSpec {
@@ -24,6 +25,8 @@ export interface TenantSpec {
   markup?: number;
   deployments?: DeploymentSpec[];
   team?: Record<string, unknown>;
+  /** Retries of the same deployment before falling back (default 1). */
+  numRetries?: number;
 }
 
 export interface Tenant {
@@ -78,12 +81,13 @@ export async function createTenant(gateway: TestGateway, spec: TenantSpec = {}):
         ...(deployment.max_output_tokens !== undefined ? { max_output_tokens: deployment.max_output_tokens } : {}),
         capabilities: deployment.capabilities ?? { tools: true, json_schema: true, vision: true },
         settings: deployment.settings ?? {},
+        ...(deployment.timeout_ms !== undefined ? { timeout_ms: deployment.timeout_ms } : {}),
       },
     }), 'deployment');
   }
   const group = unique('group');
   await ok(gateway.admin('/api/model-groups/create', {
-    body: { name: group, display_name: group, num_retries: 1, retry_backoff_ms: 1,
+    body: { name: group, display_name: group, num_retries: spec.numRetries ?? 1, retry_backoff_ms: 1,
       members: deployments.map((deployment, index) => ({ alias: aliases[index]!, priority: deployment.priority ?? index, weight: deployment.weight ?? 1 })) },
   }), 'model group');
   const accessGroup = unique('access');
