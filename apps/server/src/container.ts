@@ -184,10 +184,12 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   teamChanges.subscribe((teamId) => teamStanding.invalidate(teamId));
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
   const adapters = new AdapterRegistry();
+  const tokens = new TokenEstimator();
+  await tokens.warm();
   const calls = new CallRepository(db, 3600);
   const pipeline = new CallPipeline({
     candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
-    inFlight, tokens: new TokenEstimator(), log: logger, observer: metrics, schemas: new JsonSchemaValidator(),
+    inFlight, tokens, log: logger, observer: metrics, schemas: new JsonSchemaValidator(),
   });
   return {
     config,

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from './config.ts';
 import { buildContainer, openDatabase, type Container } from './container.ts';
 import { buildApp } from './http/app.ts';
+import { SHUTDOWN_MESSAGE } from './cluster.ts';
 
 export interface RunningServer {
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -32,18 +33,28 @@ export async function startServer(config: Config = loadConfig(), afterListen?: (
   return { app, container, url, stop };
 }
 
-/** Stops the server cleanly on SIGINT/SIGTERM; a second signal exits at once. */
+/**
+ * Stops the server cleanly on SIGINT/SIGTERM (or, in a worker, on its primary's shutdown message); a second
+ * signal exits at once.
+ */
 export function stopOnSignals(server: RunningServer): void {
   let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(1);
+  const shutDown = (reason: string) => {
     signalled = true;
-    server.app.log.info({ signal }, 'shutting down');
+    server.app.log.info({ reason }, 'shutting down');
     server.stop().then(() => process.exit(0), (error: unknown) => {
       server.app.log.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    shutDown(signal);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Only a forked worker has an IPC channel; a Ctrl-C may have signalled it already, so this never escalates.
+  process.on('message', (message) => {
+    if (message === SHUTDOWN_MESSAGE && !signalled) shutDown('primary');
+  });
 }

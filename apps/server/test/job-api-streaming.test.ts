@@ -118,7 +118,10 @@ describe('job API: streaming edges, create-and-call, upstream faults over the Op
     const controller = new AbortController();
     const response = await stream(tenant.auth, `/api/jobs/${job.body.job_id}/llm-call-stream`, { model: tenant.group, ...ask('count') }, controller.signal);
     const reader = response.body!.getReader();
-    await reader.read();
+    const decoder = new TextDecoder();
+    let received = '';
+    // Wait for real content (not just the role chunk), so there is something to meter.
+    while (!received.includes('two')) received += decoder.decode((await reader.read()).value, { stream: true });
     const upstreamClosed = new Promise<number>((resolve) => upstream.events.once('client-close', () => resolve(performance.now())));
     const abortedAt = performance.now();
     controller.abort();

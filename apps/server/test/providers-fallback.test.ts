@@ -150,6 +150,45 @@ describe('real provider adapters in the gateway', () => {
     ]);
   });
 
+  for (const provider of ['anthropic', 'gemini'] as const) {
+    test(`${provider} faults through the gateway: retry after Retry-After, fallback on a reset, an error frame mid-stream, estimated usage`, async () => {
+      const fake = provider === 'anthropic' ? anthropic : gemini;
+      const first = provider === 'anthropic' ? claude() : geminiFlash();
+      const tenant = await createTenant(gateway, { deployments: [first, gpt()] });
+      const ask = { model: tenant.group, messages: [{ role: 'user', content: 'one two three' }] };
+      const jobId = await openJob(tenant.auth);
+      const outcome = async (callId: string) => (await attemptsOf(callId)).map((attempt) => `${attempt.provider}:${attempt.status}:${attempt.error_class ?? '-'}`);
+
+      // 429 with Retry-After: 0 → the same deployment is retried and answers.
+      fake.script({ status: 429, retryAfter: '0' }, { content: 'Retried fine.' });
+      const retried = await streamCall(tenant.auth, jobId, ask);
+      assert.equal(retried.chunks.slice(0, -1).map((chunk) => chunk.choices[0]?.delta?.content ?? '').join(''), 'Retried fine.');
+      assert.deepEqual(await outcome(retried.callId), [`${provider}:failed:rate_limited`, `${provider}:succeeded:-`]);
+
+      // A reset before the headers, twice → the OpenAI deployment answers.
+      fake.script({ resetBeforeHeaders: true }, { resetBeforeHeaders: true });
+      openai.script({ content: 'From OpenAI.' });
+      const fellBack = await gateway.request(`/api/jobs/${jobId}/llm-call`, { headers: tenant.auth, body: ask });
+      assert.equal(fellBack.status, 200, JSON.stringify(fellBack.body));
+      assert.equal(fellBack.body.choices[0].message.content, 'From OpenAI.');
+      assert.deepEqual(await outcome(fellBack.body.call_id), [`${provider}:failed:connection`, `${provider}:failed:connection`, 'openai:succeeded:-']);
+
+      // A malformed event after content reached the client → an error frame, then [DONE]; the call is failed.
+      fake.script({ content: 'Alpha beta gamma delta.', malformedAtChunk: provider === 'anthropic' ? 5 : 2 });
+      const broken = await streamCall(tenant.auth, jobId, ask);
+      assert.equal(broken.chunks.at(-1).error.code, 'upstream_error');
+      assert.ok(broken.chunks.some((chunk) => (chunk.choices?.[0]?.delta?.content ?? '').length > 0), 'content came before the failure');
+      const brokenRecord = await gateway.request(`/api/jobs/${jobId}/calls/${broken.callId}`, { headers: tenant.auth });
+      assert.equal(brokenRecord.body.status, 'failed');
+
+      // No usage from the upstream → the gateway counts, and says so.
+      fake.script({ omitUsage: true, content: 'Counted by the gateway.' });
+      const counted = await streamCall(tenant.auth, jobId, ask);
+      assert.equal(counted.chunks.at(-1).metadata.usage_source, 'estimated');
+      assert.ok(counted.chunks.at(-1).usage.completion_tokens > 0);
+    });
+  }
+
   test('provider keys never reach the tenant or the logs: a rejected key is a 502 without it', async () => {
     const wrongKey = 'sk-ant-api03-WRONGKEYFORGATEWAY0123456789abcd-WXYZ';
     const tenant = await createTenant(gateway, { deployments: [claude({ api_key: wrongKey })] });

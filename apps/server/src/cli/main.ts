@@ -1,5 +1,6 @@
 import { ConfigError, cliEnvironment, loadConfig } from '../config.ts';
 import { openDatabase } from '../container.ts';
+import { isFirstWorker, isWorker, resolveWorkers, runPrimary } from '../cluster.ts';
 import { startServer, stopOnSignals } from '../main.ts';
 import { migrate } from '../storage/migrator.ts';
 import { bootstrapDemoTenant, DEMO_GROUPS, DEMO_TEAM, type DemoTenant } from './demo-bootstrap.ts';
@@ -23,10 +24,21 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const config = loadConfig();
-      const demo = rest.includes('--demo');
+      if (!isWorker()) {
+        const { workers, note } = resolveWorkers(config);
+        if (note) process.stdout.write(`${note}\n`);
+        if (workers > 1) {
+          await runPrimary(config, workers, (line) => process.stdout.write(`${line}\n`));
+          return RUNNING;
+        }
+      }
+      // A single process, or one worker of the primary above: each is a whole gateway. What must happen
+      // once (the demo tenant, the banner) is left to the first worker.
+      const demo = rest.includes('--demo') && isFirstWorker();
       let demoTenant: DemoTenant | null = null;
       const server = await startServer(config, demo ? async (container, url) => { demoTenant = await bootstrapDemoTenant(container, url); } : undefined);
       stopOnSignals(server);
+      if (!isFirstWorker()) return RUNNING;
       const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
       process.stdout.write(`SaaS LLM gateway listening on ${server.url} (database: ${where})\n`);
       const tenant = demoTenant as DemoTenant | null;

@@ -55,6 +55,14 @@ export class TokenEstimator {
     return tokens;
   }
 
+  /**
+   * Loads the tokenizer now. Parsing its ranks blocks the event loop for ~0.5 s, so the server pays that
+   * once at start instead of stalling every connection the first time a disconnected stream is metered.
+   */
+  async warm(): Promise<void> {
+    await this.load();
+  }
+
   /** Exact tokens of generated text. */
   async textTokens(text: string): Promise<number> {
     if (text.length === 0) return 0;
