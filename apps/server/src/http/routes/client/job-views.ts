@@ -4,8 +4,8 @@ import { microToCredits, nanosToUsd } from '../../../domain/money.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** The job summary of `complete`/`cancel`: totals, what it was charged, the team's remaining credits. */
-export function jobCosts(job: JobRecord, remainingMicro: number | null): JobCosts & { credits_remaining: number } {
+/** Totals of a job's calls, as every job view shows them (live while open). */
+function callTotals(job: JobRecord) {
   return {
     total_calls: job.totalCalls,
     successful_calls: job.successfulCalls,
@@ -16,6 +16,13 @@ export function jobCosts(job: JobRecord, remainingMicro: number | null): JobCost
     total_cost_usd: nanosToUsd(job.clientCostNanos),
     avg_latency_ms: job.totalCalls > 0 ? Math.round(job.totalLatencyMs / job.totalCalls) : 0,
     credits_charged: microToCredits(job.creditsChargedMicro),
+  };
+}
+
+/** The job summary of `complete`/`cancel`: totals, what it was charged, the team's remaining credits. */
+export function jobCosts(job: JobRecord, remainingMicro: number | null): JobCosts & { credits_remaining: number } {
+  return {
+    ...callTotals(job),
     credit_applied: job.creditApplied,
     credits_remaining: remainingMicro === null ? 0 : microToCredits(remainingMicro),
   };
@@ -71,18 +78,7 @@ export function jobView(job: JobRecord) {
     model_groups_used: job.modelGroupsUsed,
     max_cost_usd: job.maxCostNanos === null ? null : nanosToUsd(job.maxCostNanos),
     max_calls: job.maxCalls,
-    costs: {
-      total_calls: job.totalCalls,
-      successful_calls: job.successfulCalls,
-      failed_calls: job.failedCalls,
-      in_flight_calls: job.inFlightCalls,
-      prompt_tokens: job.promptTokens,
-      completion_tokens: job.completionTokens,
-      total_tokens: job.totalTokens,
-      total_cost_usd: nanosToUsd(job.clientCostNanos),
-      avg_latency_ms: job.totalCalls > 0 ? Math.round(job.totalLatencyMs / job.totalCalls) : 0,
-      credits_charged: microToCredits(job.creditsChargedMicro),
-    },
+    costs: { ...callTotals(job), in_flight_calls: job.inFlightCalls },
   };
 }
 
