@@ -1,63 +1,27 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ChatCompletionChunk, ChatCompletionRequest, ChatUsage } from '@saas-llm/protocol';
+import { describe, it } from 'node:test';
 import { FakeAnthropicServer, type FakeAnthropicReply } from '@saas-llm/testkit';
+import { bareChunks, chatRequest, collect, delta, itMapsStatusCases, useFakeUpstream, type StatusCase } from './adapter-test-support.ts';
 import { AnthropicAdapter } from './anthropic-adapter.ts';
-import type { DeploymentTarget, StreamEvent, UpstreamStream } from './provider-adapter.ts';
-import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError, type UpstreamErrorKind } from './upstream-error.ts';
-import { UpstreamPools } from './upstream-pools.ts';
+import type { StreamEvent } from './provider-adapter.ts';
+import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError } from './upstream-error.ts';
 
 const API_KEY = 'sk-ant-api03-TESTKEY0123456789abcdefghijklmnopqrstuvwxyz-QRST';
 const RED_PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const PERSON_SCHEMA = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] };
 const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
 
-const request = (extra: Record<string, unknown> = {}): ChatCompletionRequest => ({ model: 'chat-fast', messages: [{ role: 'user', content: 'Say hello' }], ...extra }) as ChatCompletionRequest;
-
-async function collect(stream: UpstreamStream): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-/** The chunks without their per-answer identity, for comparing with fixtures. */
-type BareChunk = { choices: ChatCompletionChunk['choices']; usage?: ChatUsage | null };
-const bare = (events: StreamEvent[]): BareChunk[] =>
-  events.map((event) => {
-    const { id, created, object, model, ...rest } = event.chunk as ChatCompletionChunk & BareChunk;
-    assert.match(id, /^chatcmpl-fake/);
-    assert.equal(object, 'chat.completion.chunk');
-    assert.equal(model, 'claude-sonnet-4-5');
-    assert.equal(typeof created, 'number');
-    return rest;
-  });
-
-const delta = (content: Record<string, unknown>, finish: string | null = null) => ({ choices: [{ index: 0, delta: content, logprobs: null, finish_reason: finish }] });
+const bare = (events: StreamEvent[]) => bareChunks(events, { idPattern: /^chatcmpl-fake/, model: 'claude-sonnet-4-5' });
 
 describe('Anthropic adapter against the fake Anthropic server', () => {
-  let fake: FakeAnthropicServer;
-  let pools: UpstreamPools;
-  let target: DeploymentTarget;
-  const adapter = () => new AnthropicAdapter(pools);
-
-  before(async () => {
-    fake = await FakeAnthropicServer.start({ apiKey: API_KEY });
-    pools = new UpstreamPools();
-  });
-  after(async () => {
-    await pools.destroy();
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    target = { provider: 'anthropic', model: 'claude-sonnet-4-5', apiBase: fake.baseUrl, apiKey: API_KEY, apiVersion: null, extraHeaders: { 'anthropic-beta': 'test-beta' }, timeoutMs: null, settings: {} };
-  });
+  const upstream = useFakeUpstream(() => FakeAnthropicServer.start({ apiKey: API_KEY }), { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: API_KEY, extraHeaders: { 'anthropic-beta': 'test-beta' } });
+  const adapter = () => new AnthropicAdapter(upstream.pools);
 
   describe('golden: text', () => {
     it('non-stream', async () => {
-      fake.script({ content: 'Hello there.', cacheReadTokens: 5, cacheCreationTokens: 2 });
-      const result = await adapter().complete(request({ temperature: 1.5, stop: ['END', ' '], user: 'u-1', seed: 3, top_k: 40 }), target);
-      const sent = fake.messageRequests[0]!;
+      upstream.fake.script({ content: 'Hello there.', cacheReadTokens: 5, cacheCreationTokens: 2 });
+      const result = await adapter().complete(chatRequest({ temperature: 1.5, stop: ['END', ' '], user: 'u-1', seed: 3, top_k: 40 }), upstream.target);
+      const sent = upstream.fake.messageRequests[0]!;
       assert.equal(sent.headers['x-api-key'], API_KEY);
       assert.equal(sent.headers['anthropic-version'], '2023-06-01');
       assert.equal(sent.headers['anthropic-beta'], 'test-beta');
@@ -76,7 +40,7 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
         usage,
       });
       // prompt_tokens includes the cache reads and writes, as OpenAI's does; the reads are the cached tokens.
-      const reported = JSON.parse(fake.messageRequests[0]!.responseBody).usage;
+      const reported = JSON.parse(upstream.fake.messageRequests[0]!.responseBody).usage;
       assert.equal(usage.prompt_tokens, reported.input_tokens + 5 + 2);
       assert.equal(usage.completion_tokens, 2);
       assert.equal(usage.total_tokens, usage.prompt_tokens + 2);
@@ -84,9 +48,9 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
     });
 
     it('stream', async () => {
-      fake.script({ content: 'Hello there.', cacheReadTokens: 3 });
-      const events = await collect(await adapter().stream(request(), target));
-      assert.equal(fake.messageRequests[0]!.body!.stream, true);
+      upstream.fake.script({ content: 'Hello there.', cacheReadTokens: 3 });
+      const events = await collect(await adapter().stream(chatRequest(), upstream.target));
+      assert.equal(upstream.fake.messageRequests[0]!.body!.stream, true);
       const chunks = bare(events);
       const usage = chunks.at(-1)!.usage!;
       assert.deepEqual(chunks, [
@@ -108,12 +72,12 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
       content: 'Checking both.',
       toolUses: [{ id: 'toolu_01A', name: 'get_weather', input: { city: 'Paris' } }, { id: 'toolu_01B', name: 'get_weather', input: { city: 'Rome' } }],
     };
-    const ask = () => request({ tools: [WEATHER_TOOL], tool_choice: 'required', parallel_tool_calls: true });
+    const ask = () => chatRequest({ tools: [WEATHER_TOOL], tool_choice: 'required', parallel_tool_calls: true });
 
     it('non-stream', async () => {
-      fake.script(reply);
-      const result = await adapter().complete(ask(), target);
-      const sent = fake.messageRequests[0]!.body!;
+      upstream.fake.script(reply);
+      const result = await adapter().complete(ask(), upstream.target);
+      const sent = upstream.fake.messageRequests[0]!.body!;
       assert.deepEqual(sent.tools, [{ name: 'get_weather', description: 'Weather of a city', input_schema: WEATHER_TOOL.function.parameters }]);
       assert.deepEqual(sent.tool_choice, { type: 'any' });
       assert.deepEqual(result.completion.choices, [{
@@ -131,8 +95,8 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
     });
 
     it('stream: OpenAI tool-call indices (0, 1) whatever the block index, id and name first, arguments in fragments', async () => {
-      fake.script(reply);
-      const chunks = bare(await collect(await adapter().stream(ask(), target)));
+      upstream.fake.script(reply);
+      const chunks = bare(await collect(await adapter().stream(ask(), upstream.target)));
       const call = (index: number, fields: Record<string, unknown>) => delta({ tool_calls: [{ index, ...fields }] });
       assert.deepEqual(chunks.slice(0, -1), [
         delta({ role: 'assistant', content: '' }), delta({ content: 'Checking ' }), delta({ content: 'both.' }),
@@ -146,7 +110,7 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
     });
 
     it('sends tool history back as tool_use / tool_result blocks, merged into alternating turns', async () => {
-      await adapter().complete(request({
+      await adapter().complete(chatRequest({
         messages: [
           { role: 'system', content: 'Be brief.' },
           { role: 'user', content: 'Weather in Paris and Rome?' },
@@ -159,8 +123,8 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
           { role: 'user', content: 'Summarise.' },
         ],
         tools: [WEATHER_TOOL],
-      }), target);
-      const sent = fake.messageRequests[0]!.body!;
+      }), upstream.target);
+      const sent = upstream.fake.messageRequests[0]!.body!;
       assert.deepEqual(sent.system, [{ type: 'text', text: 'Be brief.' }]);
       assert.deepEqual(sent.messages, [
         { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
@@ -179,20 +143,20 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
   });
 
   describe('golden: json_schema emulated with a forced tool', () => {
-    const ask = (schema: Record<string, unknown> = PERSON_SCHEMA) => request({ response_format: { type: 'json_schema', json_schema: { name: 'Person', schema, strict: true } } });
+    const ask = (schema: Record<string, unknown> = PERSON_SCHEMA) => chatRequest({ response_format: { type: 'json_schema', json_schema: { name: 'Person', schema, strict: true } } });
 
     it('non-stream: the tool\'s input is the content, finish_reason stop', async () => {
-      fake.script({ content: '{"name":"Ada","age":36}' });
-      const result = await adapter().complete(ask(), target);
-      const sent = fake.messageRequests[0]!.body!;
+      upstream.fake.script({ content: '{"name":"Ada","age":36}' });
+      const result = await adapter().complete(ask(), upstream.target);
+      const sent = upstream.fake.messageRequests[0]!.body!;
       assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'Person', disable_parallel_tool_use: true });
       assert.deepEqual((sent.tools as Array<Record<string, unknown>>).map((tool) => [tool.name, tool.input_schema]), [['Person', PERSON_SCHEMA]]);
       assert.deepEqual(result.completion.choices[0], { index: 0, message: { role: 'assistant', content: '{"name":"Ada","age":36}', refusal: null }, logprobs: null, finish_reason: 'stop' });
     });
 
     it('stream: the tool\'s input_json_delta fragments are content deltas', async () => {
-      fake.script({ content: '{"name":"Ada","age":36}' });
-      const chunks = bare(await collect(await adapter().stream(ask(), target)));
+      upstream.fake.script({ content: '{"name":"Ada","age":36}' });
+      const chunks = bare(await collect(await adapter().stream(ask(), upstream.target)));
       assert.deepEqual(chunks.slice(0, -1), [
         delta({ role: 'assistant', content: '' }), delta({ content: '{"name":' }), delta({ content: '"Ada","a' }), delta({ content: 'ge":36}' }), delta({}, 'stop'),
       ]);
@@ -200,18 +164,18 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
 
     it('a non-object root is wrapped in {value} for the tool and unwrapped in the answer, streamed too', async () => {
       const list = { type: 'array', items: { $ref: '#/$defs/Item' }, $defs: { Item: { type: 'string' } } };
-      fake.script({ content: '{"value":["a}","b"]}' }, { content: '{"value":["a}","b"]}' });
-      const result = await adapter().complete(ask(list), target);
-      const tool = (fake.messageRequests[0]!.body!.tools as Array<{ input_schema: unknown }>)[0]!;
+      upstream.fake.script({ content: '{"value":["a}","b"]}' }, { content: '{"value":["a}","b"]}' });
+      const result = await adapter().complete(ask(list), upstream.target);
+      const tool = (upstream.fake.messageRequests[0]!.body!.tools as Array<{ input_schema: unknown }>)[0]!;
       assert.deepEqual(tool.input_schema, { type: 'object', properties: { value: { type: 'array', items: { $ref: '#/$defs/Item' } } }, required: ['value'], $defs: { Item: { type: 'string' } } });
       assert.equal(result.completion.choices[0]!.message.content, '["a}","b"]');
-      const events = await collect(await adapter().stream(ask(list), target));
+      const events = await collect(await adapter().stream(ask(list), upstream.target));
       assert.equal(events.map((event) => event.chunk.choices[0]?.delta.content ?? '').join(''), '["a}","b"]');
     });
   });
 
   describe('golden: image input', () => {
-    const ask = () => request({ messages: [{ role: 'user', content: [
+    const ask = () => chatRequest({ messages: [{ role: 'user', content: [
       { type: 'text', text: 'What colour?' },
       { type: 'image_url', image_url: { url: RED_PIXEL } },
       { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg', detail: 'low' } },
@@ -223,21 +187,21 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
     ];
 
     it('non-stream', async () => {
-      fake.script({ content: 'Red.' });
-      const result = await adapter().complete(ask(), target);
-      assert.deepEqual(fake.messageRequests[0]!.body!.messages, [{ role: 'user', content: expectedContent }]);
+      upstream.fake.script({ content: 'Red.' });
+      const result = await adapter().complete(ask(), upstream.target);
+      assert.deepEqual(upstream.fake.messageRequests[0]!.body!.messages, [{ role: 'user', content: expectedContent }]);
       assert.equal(result.completion.choices[0]!.message.content, 'Red.');
     });
 
     it('stream', async () => {
-      fake.script({ content: 'Red.' });
-      const events = await collect(await adapter().stream(ask(), target));
-      assert.deepEqual(fake.messageRequests[0]!.body!.messages, [{ role: 'user', content: expectedContent }]);
+      upstream.fake.script({ content: 'Red.' });
+      const events = await collect(await adapter().stream(ask(), upstream.target));
+      assert.deepEqual(upstream.fake.messageRequests[0]!.body!.messages, [{ role: 'user', content: expectedContent }]);
       assert.equal(events.map((event) => event.text).join(''), 'Red.');
     });
   });
 
-  const statusCases: Array<{ name: string; reply: FakeAnthropicReply; kind: UpstreamErrorKind; retryable: boolean; fallback: boolean; retryAfterMs?: number }> = [
+  const statusCases: Array<StatusCase<FakeAnthropicReply>> = [
     { name: '529 overloaded_error', reply: { status: 529 }, kind: 'overloaded', retryable: true, fallback: true },
     { name: '429 rate_limit_error with Retry-After', reply: { status: 429, retryAfter: '12' }, kind: 'rate_limited', retryable: true, fallback: true, retryAfterMs: 12_000 },
     { name: '500 api_error', reply: { status: 500 }, kind: 'server', retryable: true, fallback: true },
@@ -246,25 +210,11 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
     { name: '402 billing_error', reply: { status: 402, errorType: 'billing_error', errorMessage: 'Your credit balance is too low.' }, kind: 'quota', retryable: false, fallback: true },
     { name: '404 not_found_error', reply: { status: 404, errorMessage: 'model: claude-x' }, kind: 'not_found', retryable: false, fallback: true },
   ];
-  for (const testCase of statusCases) {
-    it(`maps ${testCase.name} to an UpstreamError (${testCase.kind}), stream and non-stream`, async () => {
-      fake.script(testCase.reply, testCase.reply);
-      for (const call of [() => adapter().complete(request(), target), () => adapter().stream(request(), target)]) {
-        await assert.rejects(call(), (error: unknown) => {
-          assert.ok(error instanceof UpstreamError, String(error));
-          assert.equal(error.kind, testCase.kind);
-          assert.equal(error.isRetryable, testCase.retryable);
-          assert.equal(error.shouldFallback, testCase.fallback);
-          assert.equal(error.retryAfterMs, testCase.retryAfterMs ?? null);
-          return true;
-        });
-      }
-    });
-  }
+  itMapsStatusCases(statusCases, upstream, adapter);
 
   it('never shows the key or the URL in errors', async () => {
     const wrongKey = 'sk-ant-api03-WRONGKEY9876543210abcdefghijklmnop-WXYZ';
-    await assert.rejects(adapter().complete(request(), { ...target, apiKey: wrongKey }), (error: unknown) => {
+    await assert.rejects(adapter().complete(chatRequest(), { ...upstream.target, apiKey: wrongKey }), (error: unknown) => {
       assert.ok(error instanceof UpstreamError);
       assert.equal(error.kind, 'auth');
       for (const secret of [wrongKey, wrongKey.slice(0, 8), wrongKey.slice(-4), '127.0.0.1', 'http']) assert.ok(!error.message.includes(secret), `${secret} in "${error.message}"`);
@@ -273,50 +223,50 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
   });
 
   it('connection faults: reset before headers, reset mid-stream, a stream cut before message_stop', async () => {
-    fake.script({ resetBeforeHeaders: true }, { resetAfterChunks: 4 }, { omitMessageStop: true });
-    await assert.rejects(adapter().complete(request(), target), (error: unknown) => error instanceof UpstreamConnectionError && error.isRetryable);
-    await assert.rejects(collect(await adapter().stream(request(), target)), UpstreamConnectionError);
-    await assert.rejects(collect(await adapter().stream(request(), target)), (error: unknown) => error instanceof UpstreamConnectionError && /ended before/.test(error.message));
+    upstream.fake.script({ resetBeforeHeaders: true }, { resetAfterChunks: 4 }, { omitMessageStop: true });
+    await assert.rejects(adapter().complete(chatRequest(), upstream.target), (error: unknown) => error instanceof UpstreamConnectionError && error.isRetryable);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), UpstreamConnectionError);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), (error: unknown) => error instanceof UpstreamConnectionError && /ended before/.test(error.message));
   });
 
   it('an overloaded_error event mid-stream is a retryable overloaded error, after the chunks before it', async () => {
-    fake.script({ errorEventAfterChunks: 4 });
+    upstream.fake.script({ errorEventAfterChunks: 4 });
     const seen: StreamEvent[] = [];
     await assert.rejects(async () => {
-      for await (const event of await adapter().stream(request(), target)) seen.push(event);
+      for await (const event of await adapter().stream(chatRequest(), upstream.target)) seen.push(event);
     }, (error: unknown) => error instanceof UpstreamError && error.kind === 'overloaded' && error.isRetryable && error.upstreamStatus === null);
     assert.deepEqual(seen.map((event) => event.text), ['', 'Hello ']);
   });
 
   it('a malformed event is a protocol error', async () => {
-    fake.script({ malformedAtChunk: 3 });
-    await assert.rejects(collect(await adapter().stream(request(), target)), UpstreamProtocolError);
+    upstream.fake.script({ malformedAtChunk: 3 });
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), UpstreamProtocolError);
   });
 
   it('missing usage: no usage chunk and null usage (the gateway estimates)', async () => {
-    fake.script({ omitUsage: true }, { omitUsage: true });
-    const events = await collect(await adapter().stream(request(), target));
+    upstream.fake.script({ omitUsage: true }, { omitUsage: true });
+    const events = await collect(await adapter().stream(chatRequest(), upstream.target));
     assert.ok(events.every((event) => event.usage === null));
     assert.equal(events.at(-1)!.finishReason, 'stop');
-    assert.equal((await adapter().complete(request(), target)).usage, null);
+    assert.equal((await adapter().complete(chatRequest(), upstream.target)).usage, null);
   });
 
   it('times out on a slow first byte and on silence between events', async () => {
-    fake.script({ firstByteDelayMs: 5_000 }, { chunkDelayMs: 5_000 });
-    await assert.rejects(adapter().stream(request(), target, { timeouts: { firstByteMs: 50 } }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte');
-    const stream = await adapter().stream(request(), target, { timeouts: { idleMs: 50 } });
+    upstream.fake.script({ firstByteDelayMs: 5_000 }, { chunkDelayMs: 5_000 });
+    await assert.rejects(adapter().stream(chatRequest(), upstream.target, { timeouts: { firstByteMs: 50 } }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte');
+    const stream = await adapter().stream(chatRequest(), upstream.target, { timeouts: { idleMs: 50 } });
     await assert.rejects(collect(stream), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'idle');
   });
 
   it('aborting mid-stream closes the upstream connection', async () => {
-    fake.script({ chunkDelayMs: 300 });
+    upstream.fake.script({ chunkDelayMs: 300 });
     const controller = new AbortController();
-    const stream = await adapter().stream(request(), target, { signal: controller.signal });
+    const stream = await adapter().stream(chatRequest(), upstream.target, { signal: controller.signal });
     const iterator = stream[Symbol.asyncIterator]();
     // The role chunk and the first text arrive together; the next text is 300 ms away on the wire.
     assert.equal((await iterator.next()).value?.text, '');
     assert.equal((await iterator.next()).value?.text, 'Hello ');
-    const closed = fake.nextClientClose();
+    const closed = upstream.fake.nextClientClose();
     const next = iterator.next();
     controller.abort();
     await assert.rejects(next, UpstreamCancelledError);
@@ -324,10 +274,10 @@ describe('Anthropic adapter against the fake Anthropic server', () => {
   });
 
   it('accepts a bare-origin api_base (as Anthropic\'s SDKs do) and reuses the connection', async () => {
-    const before = fake.connectionCount;
-    await adapter().complete(request(), { ...target, apiBase: fake.url });
-    await collect(await adapter().stream(request(), target));
-    assert.equal(fake.messageRequests.length, 2);
-    assert.ok(fake.connectionCount - before <= 1);
+    const before = upstream.fake.connectionCount;
+    await adapter().complete(chatRequest(), { ...upstream.target, apiBase: upstream.fake.url });
+    await collect(await adapter().stream(chatRequest(), upstream.target));
+    assert.equal(upstream.fake.messageRequests.length, 2);
+    assert.ok(upstream.fake.connectionCount - before <= 1);
   });
 });

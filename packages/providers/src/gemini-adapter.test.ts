@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ChatCompletionChunk, ChatCompletionRequest, ChatUsage } from '@saas-llm/protocol';
+import { describe, it } from 'node:test';
 import { FakeGeminiServer, type FakeGeminiReply } from '@saas-llm/testkit';
+import { bareChunks, chatRequest, collect, delta, itMapsStatusCases, useFakeUpstream, type StatusCase } from './adapter-test-support.ts';
 import { GeminiAdapter } from './gemini-adapter.ts';
-import type { DeploymentTarget, StreamEvent, UpstreamStream } from './provider-adapter.ts';
-import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError, type UpstreamErrorKind } from './upstream-error.ts';
-import { UpstreamPools } from './upstream-pools.ts';
+import type { StreamEvent } from './provider-adapter.ts';
+import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError } from './upstream-error.ts';
 
 const API_KEY = 'AIzaSyTESTKEY0123456789abcdefghijklmnopQ';
 const RED_PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -18,53 +17,20 @@ const PERSON_SCHEMA = {
   $defs: { Pet: { type: 'object', properties: { kind: { enum: ['cat', 'dog'] } }, required: ['kind'] } },
 };
 
-const request = (extra: Record<string, unknown> = {}): ChatCompletionRequest => ({ model: 'chat-fast', messages: [{ role: 'user', content: 'Say hello' }], ...extra }) as ChatCompletionRequest;
-
-async function collect(stream: UpstreamStream): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-type BareChunk = { choices: ChatCompletionChunk['choices']; usage?: ChatUsage | null };
-const bare = (events: StreamEvent[]): BareChunk[] =>
-  events.map((event) => {
-    const { id, created, object, model, ...rest } = event.chunk as ChatCompletionChunk & BareChunk;
-    assert.match(id, /^chatcmpl-fakeResp/);
-    assert.equal(object, 'chat.completion.chunk');
-    assert.equal(model, 'gemini-2.5-flash');
-    assert.equal(typeof created, 'number');
-    return rest;
-  });
-const delta = (content: Record<string, unknown>, finish: string | null = null) => ({ choices: [{ index: 0, delta: content, logprobs: null, finish_reason: finish }] });
+const bare = (events: StreamEvent[]) => bareChunks(events, { idPattern: /^chatcmpl-fakeResp/, model: 'gemini-2.5-flash' });
 
 describe('Gemini adapter against the fake Gemini server', () => {
-  let fake: FakeGeminiServer;
-  let pools: UpstreamPools;
-  let target: DeploymentTarget;
-  const adapter = () => new GeminiAdapter(pools);
-
-  before(async () => {
-    fake = await FakeGeminiServer.start({ apiKey: API_KEY });
-    pools = new UpstreamPools();
-  });
-  after(async () => {
-    await pools.destroy();
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    target = { provider: 'gemini', model: 'gemini-2.5-flash', apiBase: fake.baseUrl, apiKey: API_KEY, apiVersion: null, extraHeaders: {}, timeoutMs: null, settings: {} };
-  });
+  const upstream = useFakeUpstream(() => FakeGeminiServer.start({ apiKey: API_KEY }), { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: API_KEY });
+  const adapter = () => new GeminiAdapter(upstream.pools);
 
   describe('golden: text', () => {
     it('non-stream: the key in a header, never in the URL; parameters mapped; usage with cached and thinking tokens', async () => {
-      fake.script({ content: 'Hello there.', cachedTokens: 4, thoughtsTokens: 7 });
-      const result = await adapter().complete(request({
+      upstream.fake.script({ content: 'Hello there.', cachedTokens: 4, thoughtsTokens: 7 });
+      const result = await adapter().complete(chatRequest({
         messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }],
         temperature: 0.3, top_p: 0.9, max_completion_tokens: 64, stop: 'END', seed: 1, logit_bias: { 1: 2 }, user: 'u-1',
-      }), target);
-      const sent = fake.generateRequests[0]!;
+      }), upstream.target);
+      const sent = upstream.fake.generateRequests[0]!;
       assert.equal(sent.path, '/v1beta/models/gemini-2.5-flash:generateContent');
       assert.equal(sent.query, '');
       assert.equal(sent.headers['x-goog-api-key'], API_KEY);
@@ -90,9 +56,9 @@ describe('Gemini adapter against the fake Gemini server', () => {
     });
 
     it('stream: alt=sse, CRLF frames, no end event; usage from the last usageMetadata', async () => {
-      fake.script({ content: 'Hello there.' });
-      const events = await collect(await adapter().stream(request(), target));
-      const sent = fake.generateRequests[0]!;
+      upstream.fake.script({ content: 'Hello there.' });
+      const events = await collect(await adapter().stream(chatRequest(), upstream.target));
+      const sent = upstream.fake.generateRequests[0]!;
       assert.equal(sent.path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent');
       assert.equal(sent.query, 'alt=sse');
       const chunks = bare(events);
@@ -105,12 +71,12 @@ describe('Gemini adapter against the fake Gemini server', () => {
 
   describe('golden: two parallel tool calls', () => {
     const reply: FakeGeminiReply = { content: '', functionCalls: [{ name: 'get_weather', args: { city: 'Paris' } }, { name: 'get_weather', args: { city: 'Rome' } }] };
-    const ask = () => request({ tools: [WEATHER_TOOL], tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+    const ask = () => chatRequest({ tools: [WEATHER_TOOL], tool_choice: { type: 'function', function: { name: 'get_weather' } } });
 
     it('non-stream: functionCalls → tool_calls with fresh unique ids; finish_reason tool_calls', async () => {
-      fake.script(reply);
-      const result = await adapter().complete(ask(), target);
-      const sent = fake.generateRequests[0]!.body!;
+      upstream.fake.script(reply);
+      const result = await adapter().complete(ask(), upstream.target);
+      const sent = upstream.fake.generateRequests[0]!.body!;
       assert.deepEqual(sent.tools, [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather of a city', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'], propertyOrdering: ['city'] } }] }]);
       assert.deepEqual(sent.toolConfig, { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
       const choice = result.completion.choices[0]!;
@@ -123,8 +89,8 @@ describe('Gemini adapter against the fake Gemini server', () => {
     });
 
     it('stream: one delta per call with index 0 then 1, id, name and whole arguments', async () => {
-      fake.script(reply);
-      const chunks = bare(await collect(await adapter().stream(ask(), target)));
+      upstream.fake.script(reply);
+      const chunks = bare(await collect(await adapter().stream(ask(), upstream.target)));
       const calls = chunks.slice(1, 3).map((chunk) => chunk.choices[0]!.delta.tool_calls![0]!);
       assert.deepEqual(calls.map((call) => ({ ...call, id: typeof call.id })), [
         { index: 0, id: 'string', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
@@ -136,7 +102,7 @@ describe('Gemini adapter against the fake Gemini server', () => {
     });
 
     it('sends tool history as functionCall / functionResponse parts, naming each result after its call', async () => {
-      await adapter().complete(request({
+      await adapter().complete(chatRequest({
         messages: [
           { role: 'user', content: 'Weather?' },
           { role: 'assistant', content: 'Checking.', tool_calls: [
@@ -146,8 +112,8 @@ describe('Gemini adapter against the fake Gemini server', () => {
           { role: 'tool', tool_call_id: 'call_a', content: '{"temp":21}' },
           { role: 'tool', tool_call_id: 'call_b', content: '12:00' },
         ],
-      }), { ...target, model: 'gemini-3-pro-preview' });
-      assert.deepEqual(fake.generateRequests[0]!.body!.contents, [
+      }), { ...upstream.target, model: 'gemini-3-pro-preview' });
+      assert.deepEqual(upstream.fake.generateRequests[0]!.body!.contents, [
         { role: 'user', parts: [{ text: 'Weather?' }] },
         { role: 'model', parts: [
           { text: 'Checking.' },
@@ -163,7 +129,7 @@ describe('Gemini adapter against the fake Gemini server', () => {
   });
 
   describe('golden: json_schema as responseSchema in Gemini\'s dialect', () => {
-    const ask = () => request({ response_format: { type: 'json_schema', json_schema: { name: 'Person', schema: PERSON_SCHEMA, strict: true } } });
+    const ask = () => chatRequest({ response_format: { type: 'json_schema', json_schema: { name: 'Person', schema: PERSON_SCHEMA, strict: true } } });
     const expectedSchema = {
       type: 'OBJECT',
       properties: {
@@ -175,33 +141,33 @@ describe('Gemini adapter against the fake Gemini server', () => {
     };
 
     it('non-stream', async () => {
-      fake.script({ content: '{"name":"Ada","pet":null}' });
-      const result = await adapter().complete(ask(), target);
-      assert.deepEqual(fake.generateRequests[0]!.body!.generationConfig, { responseMimeType: 'application/json', responseSchema: expectedSchema });
+      upstream.fake.script({ content: '{"name":"Ada","pet":null}' });
+      const result = await adapter().complete(ask(), upstream.target);
+      assert.deepEqual(upstream.fake.generateRequests[0]!.body!.generationConfig, { responseMimeType: 'application/json', responseSchema: expectedSchema });
       assert.equal(result.completion.choices[0]!.message.content, '{"name":"Ada","pet":null}');
     });
 
     it('stream', async () => {
-      fake.script({ content: '{"name":"Ada","pet":null}' });
-      const events = await collect(await adapter().stream(ask(), target));
-      assert.deepEqual(fake.generateRequests[0]!.body!.generationConfig, { responseMimeType: 'application/json', responseSchema: expectedSchema });
+      upstream.fake.script({ content: '{"name":"Ada","pet":null}' });
+      const events = await collect(await adapter().stream(ask(), upstream.target));
+      assert.deepEqual(upstream.fake.generateRequests[0]!.body!.generationConfig, { responseMimeType: 'application/json', responseSchema: expectedSchema });
       assert.equal(events.map((event) => event.text).join(''), '{"name":"Ada","pet":null}');
     });
   });
 
   describe('golden: image input', () => {
-    const ask = () => request({ messages: [{ role: 'user', content: [
+    const ask = () => chatRequest({ messages: [{ role: 'user', content: [
       { type: 'text', text: 'What colour?' }, { type: 'image_url', image_url: { url: RED_PIXEL } }, { type: 'image_url', image_url: { url: 'https://example.com/cat.webp' } },
     ] }] });
     const parts = [{ text: 'What colour?' }, { inlineData: { mimeType: 'image/png', data: RED_PIXEL.split(',')[1] } }, { fileData: { mimeType: 'image/webp', fileUri: 'https://example.com/cat.webp' } }];
 
     for (const mode of ['non-stream', 'stream'] as const) {
       it(mode, async () => {
-        fake.script({ content: 'Red.' });
+        upstream.fake.script({ content: 'Red.' });
         const text = mode === 'stream'
-          ? (await collect(await adapter().stream(ask(), target))).map((event) => event.text).join('')
-          : (await adapter().complete(ask(), target)).completion.choices[0]!.message.content;
-        assert.deepEqual(fake.generateRequests[0]!.body!.contents, [{ role: 'user', parts }]);
+          ? (await collect(await adapter().stream(ask(), upstream.target))).map((event) => event.text).join('')
+          : (await adapter().complete(ask(), upstream.target)).completion.choices[0]!.message.content;
+        assert.deepEqual(upstream.fake.generateRequests[0]!.body!.contents, [{ role: 'user', parts }]);
         assert.equal(text, 'Red.');
       });
     }
@@ -210,8 +176,8 @@ describe('Gemini adapter against the fake Gemini server', () => {
   it('safety blocks are errors: a blocked prompt and a blocked answer, stream and non-stream', async () => {
     const blocked: FakeGeminiReply[] = [{ blockReason: 'SAFETY' }, { content: '', finishReason: 'SAFETY' }];
     for (const reply of blocked) {
-      fake.script(reply, reply);
-      for (const call of [() => adapter().complete(request(), target), async () => collect(await adapter().stream(request(), target))]) {
+      upstream.fake.script(reply, reply);
+      for (const call of [() => adapter().complete(chatRequest(), upstream.target), async () => collect(await adapter().stream(chatRequest(), upstream.target))]) {
         await assert.rejects(call(), (error: unknown) => {
           assert.ok(error instanceof UpstreamError);
           assert.equal(error.kind, 'client');
@@ -223,7 +189,7 @@ describe('Gemini adapter against the fake Gemini server', () => {
     }
   });
 
-  const statusCases: Array<{ name: string; reply: FakeGeminiReply; kind: UpstreamErrorKind; retryable: boolean; retryAfterMs?: number }> = [
+  const statusCases: Array<StatusCase<FakeGeminiReply>> = [
     { name: '503 UNAVAILABLE (overloaded)', reply: { status: 503 }, kind: 'overloaded', retryable: true },
     { name: '429 RESOURCE_EXHAUSTED with a RetryInfo delay', reply: { status: 429, retryDelay: '37s' }, kind: 'rate_limited', retryable: true, retryAfterMs: 37_000 },
     { name: '500 INTERNAL', reply: { status: 500 }, kind: 'server', retryable: true },
@@ -231,59 +197,45 @@ describe('Gemini adapter against the fake Gemini server', () => {
     { name: '400 INVALID_ARGUMENT', reply: { status: 400 }, kind: 'client', retryable: false },
     { name: '404 NOT_FOUND', reply: { status: 404 }, kind: 'not_found', retryable: false },
   ];
-  for (const testCase of statusCases) {
-    it(`maps ${testCase.name} to an UpstreamError (${testCase.kind}), stream and non-stream`, async () => {
-      fake.script(testCase.reply, testCase.reply);
-      for (const call of [() => adapter().complete(request(), target), () => adapter().stream(request(), target)]) {
-        await assert.rejects(call(), (error: unknown) => {
-          assert.ok(error instanceof UpstreamError, String(error));
-          assert.equal(error.kind, testCase.kind);
-          assert.equal(error.isRetryable, testCase.retryable);
-          assert.equal(error.retryAfterMs, testCase.retryAfterMs ?? null);
-          assert.doesNotMatch(error.message, /https?:\/\//);
-          return true;
-        });
-      }
-    });
-  }
+  itMapsStatusCases(statusCases, upstream, adapter, /https?:\/\//);
 
   it('an invalid key (Gemini\'s 400 API_KEY_INVALID) is the operator\'s auth error; the key is never shown', async () => {
     const wrongKey = 'AIzaSyWRONGKEY9876543210zyxwvutsrqponm';
-    await assert.rejects(adapter().complete(request(), { ...target, apiKey: wrongKey }), (error: unknown) => {
+    await assert.rejects(adapter().complete(chatRequest(), { ...upstream.target, apiKey: wrongKey }), (error: unknown) => {
       assert.ok(error instanceof UpstreamError);
       assert.equal(error.kind, 'auth');
       assert.equal(error.shouldFallback, true);
       for (const secret of [wrongKey, wrongKey.slice(-4), '127.0.0.1']) assert.ok(!error.message.includes(secret), `${secret} in "${error.message}"`);
       return true;
     });
-    assert.ok(fake.requests.every((recorded) => !recorded.query.includes(wrongKey) && !recorded.query.includes('key=')));
+    assert.ok(upstream.fake.requests.every((recorded) => !recorded.query.includes(wrongKey) && !recorded.query.includes('key=')));
   });
 
   it('stream faults: reset before headers and mid-stream, a malformed event, an error event, an early end', async () => {
-    fake.script({ resetBeforeHeaders: true }, { resetAfterChunks: 1 }, { malformedAtChunk: 1 }, { errorEventAfterChunks: 1 }, { resetAfterChunks: 2, content: 'a b c' });
-    await assert.rejects(adapter().stream(request(), target), UpstreamConnectionError);
-    await assert.rejects(collect(await adapter().stream(request(), target)), UpstreamConnectionError);
-    await assert.rejects(collect(await adapter().stream(request(), target)), UpstreamProtocolError);
-    await assert.rejects(collect(await adapter().stream(request(), target)), (error: unknown) => error instanceof UpstreamError && error.kind === 'overloaded' && error.isRetryable);
-    await assert.rejects(collect(await adapter().stream(request(), target)), UpstreamConnectionError);
+    upstream.fake.script({ resetBeforeHeaders: true }, { resetAfterChunks: 1 }, { malformedAtChunk: 1 }, { errorEventAfterChunks: 1 }, { resetAfterChunks: 2, content: 'a b c' });
+    await assert.rejects(adapter().stream(chatRequest(), upstream.target), UpstreamConnectionError);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), UpstreamConnectionError);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), UpstreamProtocolError);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), (error: unknown) => error instanceof UpstreamError && error.kind === 'overloaded' && error.isRetryable);
+    await assert.rejects(collect(await adapter().stream(chatRequest(), upstream.target)), UpstreamConnectionError);
   });
 
   it('missing usage: no usage chunk and null usage', async () => {
-    fake.script({ omitUsage: true }, { omitUsage: true });
-    const events = await collect(await adapter().stream(request(), target));
+    upstream.fake.script({ omitUsage: true }, { omitUsage: true });
+    const events = await collect(await adapter().stream(chatRequest(), upstream.target));
     assert.ok(events.every((event) => event.usage === null));
     assert.equal(events.at(-1)!.finishReason, 'stop');
-    assert.equal((await adapter().complete(request(), target)).usage, null);
+    assert.equal((await adapter().complete(chatRequest(), upstream.target)).usage, null);
   });
 
   it('times out on a slow first byte; aborting mid-stream closes the upstream connection', async () => {
-    fake.script({ firstByteDelayMs: 5_000 }, { chunkDelayMs: 300 });
-    await assert.rejects(adapter().stream(request(), target, { timeouts: { firstByteMs: 50 } }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte');
+    upstream.fake.script({ firstByteDelayMs: 5_000 }, { chunkDelayMs: 300 });
+    await assert.rejects(adapter().stream(chatRequest(), upstream.target, { timeouts: { firstByteMs: 50 } }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte');
     const controller = new AbortController();
-    const iterator = (await adapter().stream(request(), target, { signal: controller.signal }))[Symbol.asyncIterator]();
+    const iterator = (await adapter().stream(chatRequest(), upstream.target, { signal: controller.signal }))[Symbol.asyncIterator]();
     assert.equal((await iterator.next()).value?.text, '');
     assert.equal((await iterator.next()).value?.text, 'Hello ');
-    const closed = fake.nextClientClose();
+    const closed = upstream.fake.nextClientClose();
     const next = iterator.next();
     controller.abort();
     await assert.rejects(next, UpstreamCancelledError);

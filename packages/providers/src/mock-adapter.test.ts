@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ChatCompletionRequest } from '@saas-llm/protocol';
 import { z } from 'zod';
+import { collect } from './adapter-test-support.ts';
 import { MockAdapter } from './mock-adapter.ts';
-import type { DeploymentTarget, StreamEvent, UpstreamStream } from './provider-adapter.ts';
+import type { DeploymentTarget } from './provider-adapter.ts';
 import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamTimeoutError } from './upstream-error.ts';
 
 /** A fresh deployment per call, so scripted counters never leak between tests. */
@@ -13,12 +14,6 @@ function target(settings: Record<string, unknown> = {}): DeploymentTarget {
 }
 
 const ask = (content: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({ model: 'chat-fast', messages: [{ role: 'user', content }], ...extra });
-
-async function collect(stream: UpstreamStream): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
 
 const WEATHER_TOOL = {
   type: 'function' as const,

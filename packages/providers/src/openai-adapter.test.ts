@@ -1,68 +1,40 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ChatCompletionRequest } from '@saas-llm/protocol';
+import { describe, it } from 'node:test';
 import { FakeOpenAIServer, type FakeReply } from '@saas-llm/testkit';
+import { chatRequest, collect, itMapsStatusCases, useFakeUpstream, type StatusCase } from './adapter-test-support.ts';
 import { createOpenAIAdapter, createOpenAICompatibleAdapter } from './openai-adapter.ts';
-import type { CallOptions, DeploymentTarget, StreamEvent, UpstreamStream } from './provider-adapter.ts';
+import type { CallOptions, DeploymentTarget, StreamEvent } from './provider-adapter.ts';
 import {
-  UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError, type UpstreamErrorKind,
+  UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError, UpstreamTimeoutError,
 } from './upstream-error.ts';
-import { UpstreamPools } from './upstream-pools.ts';
 
 const API_KEY = 'sk-test-0123456789abcdefghijklmnopqrstuvwxyzWXYZ';
 
-const request = (extra: Record<string, unknown> = {}): ChatCompletionRequest => ({
-  model: 'chat-fast',
-  messages: [{ role: 'user', content: 'Say hello' }],
-  ...extra,
-}) as ChatCompletionRequest;
-
-async function collect(stream: UpstreamStream): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
 describe('OpenAI adapter against the fake OpenAI server', () => {
-  let fake: FakeOpenAIServer;
-  let pools: UpstreamPools;
-  let target: DeploymentTarget;
-  const adapter = () => createOpenAIAdapter(pools);
-
-  before(async () => {
-    fake = await FakeOpenAIServer.start({ apiKey: API_KEY });
-    pools = new UpstreamPools();
-  });
-  after(async () => {
-    await pools.destroy();
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    target = { provider: 'openai', model: 'gpt-4o-mini', apiBase: fake.baseUrl, apiKey: API_KEY, apiVersion: null, extraHeaders: { 'openai-organization': 'org-test' }, timeoutMs: null, settings: {} };
-  });
+  const upstream = useFakeUpstream(() => FakeOpenAIServer.start({ apiKey: API_KEY }), { provider: 'openai', model: 'gpt-4o-mini', apiKey: API_KEY, extraHeaders: { 'openai-organization': 'org-test' } });
+  const adapter = () => createOpenAIAdapter(upstream.pools);
 
   it('completes: the upstream\'s completion and usage, the deployment\'s model, gateway fields removed, unknown params forwarded', async () => {
-    const result = await adapter().complete(request({ temperature: 0.2, purpose: 'greeting', model_group: 'chat-fast', call_metadata: { a: 1 }, top_k: 5, stream_options: { include_usage: true }, stop: null }), target);
+    const result = await adapter().complete(chatRequest({ temperature: 0.2, purpose: 'greeting', model_group: 'chat-fast', call_metadata: { a: 1 }, top_k: 5, stream_options: { include_usage: true }, stop: null }), upstream.target);
     assert.equal(result.status, 200);
     assert.equal(result.completion.object, 'chat.completion');
     assert.equal(result.completion.model, 'gpt-4o-mini-2024-08-06');
     assert.equal(result.completion.choices[0]!.message.content, 'Hello from the fake OpenAI server.');
     assert.deepEqual(result.usage, result.completion.usage);
     assert.ok(result.usage!.prompt_tokens > 0);
-    const sent = fake.chatRequests[0]!;
+    const sent = upstream.fake.chatRequests[0]!;
     assert.equal(sent.headers.authorization, `Bearer ${API_KEY}`);
     assert.equal(sent.headers['openai-organization'], 'org-test');
     assert.deepEqual(sent.body, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], temperature: 0.2, top_k: 5 });
   });
 
   it('streams the upstream\'s bytes unchanged, asks for usage, and reads it from the last chunk', async () => {
-    fake.script({ content: 'One two three four.' });
-    const stream = await adapter().stream(request({ stream_options: { include_obfuscation: false } }), target);
+    upstream.fake.script({ content: 'One two three four.' });
+    const stream = await adapter().stream(chatRequest({ stream_options: { include_obfuscation: false } }), upstream.target);
     assert.equal(stream.status, 200);
     assert.match(String(stream.headers['content-type']), /text\/event-stream/);
     const events = await collect(stream);
-    const sent = fake.chatRequests[0]!;
+    const sent = upstream.fake.chatRequests[0]!;
     assert.equal(sent.body!.stream, true);
     assert.deepEqual(sent.body!.stream_options, { include_obfuscation: false, include_usage: true });
     assert.equal(Buffer.concat(events.map((event) => event.raw)).toString('utf8') + 'data: [DONE]\n\n', sent.responseBody);
@@ -76,26 +48,26 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
   });
 
   it('reuses the keep-alive connection across calls, streams included', async () => {
-    const before = fake.connectionCount;
-    await collect(await adapter().stream(request(), target));
-    await collect(await adapter().stream(request(), target));
-    await adapter().complete(request(), target);
-    assert.ok(fake.connectionCount - before <= 1, `opened ${fake.connectionCount - before} connections`);
-    assert.equal(pools.size, 1);
+    const before = upstream.fake.connectionCount;
+    await collect(await adapter().stream(chatRequest(), upstream.target));
+    await collect(await adapter().stream(chatRequest(), upstream.target));
+    await adapter().complete(chatRequest(), upstream.target);
+    assert.ok(upstream.fake.connectionCount - before <= 1, `opened ${upstream.fake.connectionCount - before} connections`);
+    assert.equal(upstream.pools.size, 1);
   });
 
   it('passes a stream without usage through (the gateway estimates), and a stream without [DONE] that finished', async () => {
-    fake.script({ omitUsage: true }, { omitUsage: true, omitDone: true }, { omitUsage: true });
+    upstream.fake.script({ omitUsage: true }, { omitUsage: true, omitDone: true }, { omitUsage: true });
     for (let round = 0; round < 2; round++) {
-      const events = await collect(await adapter().stream(request(), target));
+      const events = await collect(await adapter().stream(chatRequest(), upstream.target));
       assert.ok(events.every((event) => event.usage === null));
       assert.equal(events.at(-1)!.finishReason, 'stop');
     }
-    const result = await adapter().complete(request(), target);
+    const result = await adapter().complete(chatRequest(), upstream.target);
     assert.equal(result.usage, null);
   });
 
-  const statusCases: Array<{ name: string; reply: FakeReply; kind: UpstreamErrorKind; gatewayStatus: number; retryable: boolean; retryAfterMs?: number }> = [
+  const statusCases: Array<StatusCase<FakeReply>> = [
     { name: '429 with Retry-After seconds', reply: { status: 429, retryAfter: '7' }, kind: 'rate_limited', gatewayStatus: 503, retryable: true, retryAfterMs: 7000 },
     { name: '429 insufficient_quota', reply: { status: 429, error: { code: 'insufficient_quota', type: 'insufficient_quota' } }, kind: 'quota', gatewayStatus: 503, retryable: false },
     { name: '500', reply: { status: 500 }, kind: 'server', gatewayStatus: 502, retryable: true },
@@ -107,31 +79,16 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
     { name: '404 model not found', reply: { status: 404, error: { message: 'The model does not exist', code: 'model_not_found' } }, kind: 'not_found', gatewayStatus: 502, retryable: false },
     { name: '502 HTML page from a proxy', reply: { status: 502, rawErrorBody: '<html>Bad gateway at https://edge.example.net/x</html>' }, kind: 'server', gatewayStatus: 502, retryable: true },
   ];
-  for (const testCase of statusCases) {
-    it(`maps ${testCase.name} to an UpstreamError (${testCase.kind}), stream and non-stream`, async () => {
-      fake.script(testCase.reply, testCase.reply);
-      for (const call of [() => adapter().complete(request(), target), () => adapter().stream(request(), target)]) {
-        await assert.rejects(call(), (error: unknown) => {
-          assert.ok(error instanceof UpstreamError, String(error));
-          assert.equal(error.kind, testCase.kind);
-          assert.equal(error.gatewayStatus, testCase.gatewayStatus);
-          assert.equal(error.isRetryable, testCase.retryable);
-          assert.equal(error.retryAfterMs, testCase.retryAfterMs ?? null);
-          assert.doesNotMatch(error.message, /https?:\/\/|127\.0\.0\.1/);
-          return true;
-        });
-      }
-    });
-  }
+  itMapsStatusCases(statusCases, upstream, adapter, /https?:\/\/|127\.0\.0\.1/);
 
   it('reads Retry-After as an HTTP date', async () => {
-    fake.script({ status: 503, retryAfter: new Date(Date.now() + 30_000).toUTCString() });
-    await assert.rejects(adapter().complete(request(), target), (error: unknown) => error instanceof UpstreamError && error.retryAfterMs !== null && error.retryAfterMs > 25_000 && error.retryAfterMs <= 30_000);
+    upstream.fake.script({ status: 503, retryAfter: new Date(Date.now() + 30_000).toUTCString() });
+    await assert.rejects(adapter().complete(chatRequest(), upstream.target), (error: unknown) => error instanceof UpstreamError && error.retryAfterMs !== null && error.retryAfterMs > 25_000 && error.retryAfterMs <= 30_000);
   });
 
   it('never shows the provider key or URL in errors (OpenAI echoes a masked key and a URL on 401)', async () => {
     const wrongKey = 'sk-proj-WRONGKEY0123456789abcdefghijklmn9876';
-    await assert.rejects(adapter().complete(request(), { ...target, apiKey: wrongKey }), (error: unknown) => {
+    await assert.rejects(adapter().complete(chatRequest(), { ...upstream.target, apiKey: wrongKey }), (error: unknown) => {
       assert.ok(error instanceof UpstreamError);
       assert.equal(error.kind, 'auth');
       assert.equal(error.gatewayStatus, 502);
@@ -142,13 +99,13 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
   });
 
   it('maps a reset before headers and a refused connection to retryable connection errors', async () => {
-    fake.script({ resetBeforeHeaders: true }, { resetBeforeHeaders: true });
-    await assert.rejects(adapter().complete(request(), target), (error: unknown) => error instanceof UpstreamConnectionError && error.isRetryable && error.gatewayStatus === 503);
-    await assert.rejects(adapter().stream(request(), target), UpstreamConnectionError);
+    upstream.fake.script({ resetBeforeHeaders: true }, { resetBeforeHeaders: true });
+    await assert.rejects(adapter().complete(chatRequest(), upstream.target), (error: unknown) => error instanceof UpstreamConnectionError && error.isRetryable && error.gatewayStatus === 503);
+    await assert.rejects(adapter().stream(chatRequest(), upstream.target), UpstreamConnectionError);
     const closed = await FakeOpenAIServer.start();
     const closedBase = closed.baseUrl;
     await closed.close();
-    await assert.rejects(adapter().complete(request(), { ...target, apiBase: closedBase }), (error: unknown) => {
+    await assert.rejects(adapter().complete(chatRequest(), { ...upstream.target, apiBase: closedBase }), (error: unknown) => {
       assert.ok(error instanceof UpstreamConnectionError);
       assert.doesNotMatch(error.message, /127\.0\.0\.1|http/);
       return true;
@@ -156,11 +113,11 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
   });
 
   it('times out: slow first byte on a stream, total on a non-stream, silence between chunks', async () => {
-    fake.script({ firstByteDelayMs: 5_000 }, { firstByteDelayMs: 5_000 }, { chunkDelayMs: 5_000 });
+    upstream.fake.script({ firstByteDelayMs: 5_000 }, { firstByteDelayMs: 5_000 }, { chunkDelayMs: 5_000 });
     const fast: CallOptions = { timeouts: { firstByteMs: 50, idleMs: 50 } };
-    await assert.rejects(adapter().stream(request(), target, fast), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte' && error.isRetryable && error.gatewayStatus === 504);
-    await assert.rejects(adapter().complete(request(), { ...target, timeoutMs: 50 }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'total');
-    const stream = await adapter().stream(request(), target, fast);
+    await assert.rejects(adapter().stream(chatRequest(), upstream.target, fast), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'first_byte' && error.isRetryable && error.gatewayStatus === 504);
+    await assert.rejects(adapter().complete(chatRequest(), { ...upstream.target, timeoutMs: 50 }), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'total');
+    const stream = await adapter().stream(chatRequest(), upstream.target, fast);
     await assert.rejects(collect(stream), (error: unknown) => error instanceof UpstreamTimeoutError && error.phase === 'idle');
   });
 
@@ -172,30 +129,30 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
       [{ errorEventAfterChunks: 2 }, (error) => error instanceof UpstreamError && error.kind === 'server', (seen) => seen === 2],
     ];
     for (const [reply, check, seenBefore] of cases) {
-      fake.script(reply);
+      upstream.fake.script(reply);
       const seen: StreamEvent[] = [];
       await assert.rejects(async () => {
-        for await (const event of await adapter().stream(request(), target)) seen.push(event);
+        for await (const event of await adapter().stream(chatRequest(), upstream.target)) seen.push(event);
       }, check);
       assert.ok(seenBefore(seen.length), `${JSON.stringify(reply)}: ${seen.length} events before the failure`);
     }
   });
 
   it('aborts the upstream request when the caller\'s signal fires — before headers and mid-stream', async () => {
-    fake.script({ firstByteDelayMs: 10_000 }, { chunkDelayMs: 10_000 });
+    upstream.fake.script({ firstByteDelayMs: 10_000 }, { chunkDelayMs: 10_000 });
     const early = new AbortController();
-    const closedEarly = fake.nextClientClose();
-    const pending = adapter().complete(request(), target, { signal: early.signal });
-    await new Promise((resolve) => fake.events.once('request', resolve));
+    const closedEarly = upstream.fake.nextClientClose();
+    const pending = adapter().complete(chatRequest(), upstream.target, { signal: early.signal });
+    await new Promise((resolve) => upstream.fake.events.once('request', resolve));
     early.abort();
     await assert.rejects(pending, UpstreamCancelledError);
     assert.equal((await closedEarly).clientClosed, true);
 
     const late = new AbortController();
-    const stream = await adapter().stream(request(), target, { signal: late.signal });
+    const stream = await adapter().stream(chatRequest(), upstream.target, { signal: late.signal });
     const iterator = stream[Symbol.asyncIterator]();
     assert.equal((await iterator.next()).done, false);
-    const closedLate = fake.nextClientClose();
+    const closedLate = upstream.fake.nextClientClose();
     const next = iterator.next();
     late.abort();
     await assert.rejects(next, UpstreamCancelledError);
@@ -203,18 +160,18 @@ describe('OpenAI adapter against the fake OpenAI server', () => {
   });
 
   it('embeds through the same pool', async () => {
-    const result = await adapter().embed({ model: 'emb', input: ['a', 'b'], dimensions: 4 }, { ...target, model: 'text-embedding-3-small' });
+    const result = await adapter().embed({ model: 'emb', input: ['a', 'b'], dimensions: 4 }, { ...upstream.target, model: 'text-embedding-3-small' });
     assert.equal(result.response.data.length, 2);
     assert.equal((result.response.data[0]!.embedding as number[]).length, 4);
-    assert.equal(fake.requests.at(-1)!.body!.model, 'text-embedding-3-small');
+    assert.equal(upstream.fake.requests.at(-1)!.body!.model, 'text-embedding-3-small');
   });
 
   it('applies an openai-compatible descriptor: Mistral renames and drops what it rejects', async () => {
-    const compatible = createOpenAICompatibleAdapter(pools);
-    const mistral: DeploymentTarget = { ...target, provider: 'openai-compatible', settings: { compat: 'mistral' } };
-    const stream = await compatible.stream(request({ seed: 7, user: 'u1', top_k: 3, tool_choice: 'required', tools: [{ type: 'function', function: { name: 'f' } }] }), mistral);
+    const compatible = createOpenAICompatibleAdapter(upstream.pools);
+    const mistral: DeploymentTarget = { ...upstream.target, provider: 'openai-compatible', settings: { compat: 'mistral' } };
+    const stream = await compatible.stream(chatRequest({ seed: 7, user: 'u1', top_k: 3, tool_choice: 'required', tools: [{ type: 'function', function: { name: 'f' } }] }), mistral);
     await collect(stream);
-    const body = fake.chatRequests[0]!.body!;
+    const body = upstream.fake.chatRequests[0]!.body!;
     assert.equal(body.random_seed, 7);
     assert.equal(body.tool_choice, 'any');
     assert.equal(body.stream_options, undefined);

@@ -40,7 +40,7 @@ export class OpenAIWireAdapter implements ProviderAdapter {
   async stream(request: ChatCompletionRequest, target: DeploymentTarget, options?: CallOptions): Promise<UpstreamStream> {
     const prepared = prepareChatRequest(request, target, this.descriptorOf(target), true);
     const opened = await openEventStream(this.pools, prepared, target, options);
-    return new OpenAISseStream(opened.response, opened.deadline, opened.timeouts, opened.redaction, prepared.droppedParams, prepared.strictAdaptations);
+    return new OpenAISseStream(opened, prepared.droppedParams, prepared.strictAdaptations);
   }
 
   async embed(request: EmbeddingsRequest, target: DeploymentTarget, options?: CallOptions): Promise<EmbeddingsResult> {

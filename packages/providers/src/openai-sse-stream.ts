@@ -1,13 +1,12 @@
-import type { Dispatcher } from 'undici';
-import type { CallDeadline } from './call-deadline.ts';
 import { ChunkEvent } from './chunk-event.ts';
-import type { StreamEvent, UpstreamHeaders, UpstreamStream, UpstreamTimeouts } from './provider-adapter.ts';
-import { SseDecoder, type SseEvent } from './sse-decoder.ts';
+import type { StreamEvent } from './provider-adapter.ts';
+import type { SseEvent } from './sse-decoder.ts';
+import { SseUpstreamStream } from './sse-upstream-stream.ts';
 import type { StrictAdaptation } from './strict-json-schema.ts';
 import { StreamingNullStripper } from './streaming-null-stripper.ts';
-import { UpstreamCancelledError, UpstreamConnectionError, UpstreamError, UpstreamProtocolError } from './upstream-error.ts';
-import { errorFromStreamEvent, errorFromTransport, type RedactionContext } from './upstream-error-mapping.ts';
-import { drainBody } from './upstream-http.ts';
+import { UpstreamConnectionError, UpstreamProtocolError } from './upstream-error.ts';
+import { errorFromStreamEvent, type RedactionContext } from './upstream-error-mapping.ts';
+import type { OpenedEventStream } from './upstream-http.ts';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -18,85 +17,55 @@ const isWhitespace = (byte: number | undefined): boolean => byte === 0x20 || byt
 /**
  * A 2xx `text/event-stream` answer of an OpenAI-format upstream, as `StreamEvent`s whose bytes are the
  * upstream's own. Each event gets a cheap shape check (a JSON object), not a parse: the gateway parses
- * what it needs for metering. `[DONE]` ends the iteration; after it the rest of the body is drained in
- * the background so the keep-alive connection goes back to the pool instead of being torn down.
+ * what it needs for metering. `[DONE]` ends the iteration (the rest of the body is drained, see
+ * `SseUpstreamStream`).
  * The one exception to byte pass-through: when the response schema was adapted to OpenAI's strict
  * dialect, content deltas are rewritten to drop the nulls the adaptation caused (see `strict-json-schema.ts`).
  */
-export class OpenAISseStream implements UpstreamStream {
-  readonly status: number;
-  readonly headers: UpstreamHeaders;
-  private iterated = false;
+export class OpenAISseStream extends SseUpstreamStream {
+  private readonly redaction: RedactionContext;
   /** Per choice index, when the content schema was adapted to strict mode. */
   private readonly strippers: Map<number, StreamingNullStripper> | null;
   private readonly contentSchema: StrictAdaptation['original'] | null;
+  private sawDone = false;
+  private last: ChunkEvent | null = null;
 
-  constructor(
-    private readonly response: Dispatcher.ResponseData,
-    private readonly deadline: CallDeadline,
-    private readonly timeouts: UpstreamTimeouts,
-    private readonly redaction: RedactionContext,
-    readonly droppedParams: readonly string[],
-    strictAdaptations: readonly StrictAdaptation[] = [],
-  ) {
-    this.status = response.statusCode;
-    this.headers = response.headers;
+  constructor(opened: OpenedEventStream, droppedParams: readonly string[], strictAdaptations: readonly StrictAdaptation[] = []) {
+    super(opened, droppedParams);
+    this.redaction = opened.redaction;
     this.contentSchema = strictAdaptations.find((adaptation) => adaptation.target.kind === 'content')?.original ?? null;
     this.strippers = this.contentSchema === null ? null : new Map();
   }
 
-  abort(reason?: Error): void {
-    this.deadline.abort(reason instanceof UpstreamError ? reason : new UpstreamCancelledError({ cause: reason }));
-    this.response.body.destroy();
+  protected get finished(): boolean {
+    return this.sawDone;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<StreamEvent, void, undefined> {
-    if (this.iterated) throw new Error('An UpstreamStream can be iterated only once');
-    this.iterated = true;
-    const body = this.response.body;
-    const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const decoder = new SseDecoder();
-    let outcome: 'open' | 'done' | 'ended' = 'open';
-    let last: ChunkEvent | null = null;
-    try {
-      reading: while (true) {
-        const next = await reader.next();
-        if (next.done) {
-          outcome = 'ended';
-          break;
-        }
-        this.deadline.markProgress();
-        for (const sse of decoder.push(next.value)) {
-          const event = this.toEvent(sse);
-          if (event === 'done') {
-            outcome = 'done';
-            break reading;
-          }
-          last = event;
-          yield event;
-        }
+  protected *eventsOf(sse: SseEvent): Generator<StreamEvent> {
+    const event = this.toEvent(sse);
+    if (event === 'done') {
+      this.sawDone = true;
+      return;
+    }
+    this.last = event;
+    yield event;
+  }
+
+  protected *endOfStream(heldBack: readonly SseEvent[]): Generator<StreamEvent> {
+    if (this.sawDone) return;
+    // Events after a held-back [DONE] are still checked (an error event throws) but not passed on.
+    for (const sse of heldBack) {
+      const event = this.toEvent(sse);
+      if (event === 'done') this.sawDone = true;
+      else if (!this.sawDone) {
+        this.last = event;
+        yield event;
       }
-      if (outcome === 'ended') {
-        let sawDone = false;
-        for (const sse of decoder.end()) {
-          const event = this.toEvent(sse);
-          if (event === 'done') sawDone = true;
-          else if (!sawDone) {
-            last = event;
-            yield event;
-          }
-        }
-        // A body that ends without [DONE] is complete only if its last chunk finished or reported usage.
-        if (!sawDone && (last === null || (last.finishReason === null && last.usage === null))) {
-          throw new UpstreamConnectionError('The upstream stream ended before it was complete.');
-        }
-      }
-    } catch (error) {
-      throw this.deadline.failure ?? errorFromTransport(error, this.timeouts);
-    } finally {
-      if (outcome === 'done') drainBody(body, reader);
-      else if (outcome === 'open') body.destroy();
-      this.deadline.dispose();
+    }
+    // A body that ends without [DONE] is complete only if its last chunk finished or reported usage.
+    const last = this.last;
+    if (!this.sawDone && (last === null || (last.finishReason === null && last.usage === null))) {
+      throw new UpstreamConnectionError('The upstream stream ended before it was complete.');
     }
   }
 

@@ -1,12 +1,10 @@
 import type { ChatCompletionChunk, ChatUsage, ChunkChoice } from '@saas-llm/protocol';
-import type { Dispatcher } from 'undici';
-import type { CallDeadline } from './call-deadline.ts';
 import { ChunkEvent } from './chunk-event.ts';
-import type { StreamEvent, UpstreamHeaders, UpstreamStream, UpstreamTimeouts } from './provider-adapter.ts';
-import { SseDecoder, type SseEvent } from './sse-decoder.ts';
-import { UpstreamCancelledError, UpstreamError, UpstreamProtocolError } from './upstream-error.ts';
-import { errorFromTransport } from './upstream-error-mapping.ts';
-import { drainBody, type OpenedEventStream } from './upstream-http.ts';
+import type { StreamEvent } from './provider-adapter.ts';
+import type { SseEvent } from './sse-decoder.ts';
+import { SseUpstreamStream } from './sse-upstream-stream.ts';
+import { UpstreamProtocolError } from './upstream-error.ts';
+import type { OpenedEventStream } from './upstream-http.ts';
 
 /**
  * Turns one provider's stream events into OpenAI `chat.completion.chunk`s. Stateful, one per stream.
@@ -45,66 +43,25 @@ export function usageChunkOf(identity: ChunkIdentity, usage: ChatUsage): ChatCom
 /**
  * A 2xx `text/event-stream` answer of a provider with its own event format (Anthropic, Gemini), as
  * OpenAI chunk events. Each translated chunk is serialised once, here: that is unavoidable for a
- * translation, and it is what the gateway forwards. Failures and deadlines behave exactly like the
- * OpenAI pass-through stream's.
+ * translation, and it is what the gateway forwards. Reading, failures and deadlines are
+ * `SseUpstreamStream`'s, the same as the OpenAI pass-through stream's.
  */
-export class TranslatedSseStream implements UpstreamStream {
-  readonly status: number;
-  readonly headers: UpstreamHeaders;
-  private readonly response: Dispatcher.ResponseData;
-  private readonly deadline: CallDeadline;
-  private readonly timeouts: UpstreamTimeouts;
-  private iterated = false;
-
-  constructor(opened: OpenedEventStream, private readonly translator: StreamTranslator, readonly droppedParams: readonly string[]) {
-    this.response = opened.response;
-    this.deadline = opened.deadline;
-    this.timeouts = opened.timeouts;
-    this.status = opened.response.statusCode;
-    this.headers = opened.response.headers;
+export class TranslatedSseStream extends SseUpstreamStream {
+  constructor(opened: OpenedEventStream, private readonly translator: StreamTranslator, droppedParams: readonly string[]) {
+    super(opened, droppedParams);
   }
 
-  abort(reason?: Error): void {
-    this.deadline.abort(reason instanceof UpstreamError ? reason : new UpstreamCancelledError({ cause: reason }));
-    this.response.body.destroy();
+  protected get finished(): boolean {
+    return this.translator.complete;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<StreamEvent, void, undefined> {
-    if (this.iterated) throw new Error('An UpstreamStream can be iterated only once');
-    this.iterated = true;
-    const body = this.response.body;
-    const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const decoder = new SseDecoder();
-    let outcome: 'open' | 'done' | 'ended' = 'open';
-    try {
-      reading: while (true) {
-        const next = await reader.next();
-        if (next.done) {
-          outcome = 'ended';
-          break;
-        }
-        this.deadline.markProgress();
-        for (const sse of decoder.push(next.value)) {
-          for (const chunk of this.translator.push(sse)) yield ChunkEvent.fromChunk(chunk);
-          if (this.translator.complete) {
-            outcome = 'done';
-            break reading;
-          }
-        }
-      }
-      if (outcome === 'ended') {
-        for (const sse of decoder.end()) {
-          for (const chunk of this.translator.push(sse)) yield ChunkEvent.fromChunk(chunk);
-        }
-      }
-      for (const chunk of this.translator.end()) yield ChunkEvent.fromChunk(chunk);
-    } catch (error) {
-      throw this.deadline.failure ?? errorFromTransport(error, this.timeouts);
-    } finally {
-      if (outcome === 'done') drainBody(body, reader);
-      else if (outcome === 'open') body.destroy();
-      this.deadline.dispose();
-    }
+  protected *eventsOf(sse: SseEvent): Generator<StreamEvent> {
+    for (const chunk of this.translator.push(sse)) yield ChunkEvent.fromChunk(chunk);
+  }
+
+  protected *endOfStream(heldBack: readonly SseEvent[]): Generator<StreamEvent> {
+    for (const sse of heldBack) yield* this.eventsOf(sse);
+    for (const chunk of this.translator.end()) yield ChunkEvent.fromChunk(chunk);
   }
 }
 

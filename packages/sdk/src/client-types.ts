@@ -55,18 +55,8 @@ export interface JobDetail {
   model_groups_used: string[];
   max_cost_usd: number | null;
   max_calls: number | null;
-  costs: {
-    total_calls: number;
-    successful_calls: number;
-    failed_calls: number;
-    in_flight_calls: number;
-    prompt_tokens: number;
-    completion_tokens: number;
-    total_tokens: number;
-    total_cost_usd: number;
-    avg_latency_ms: number;
-    credits_charged: number;
-  };
+  /** `JobCosts`' totals so far, with the calls still running (`credit_applied` is the job's own field, above). */
+  costs: Omit<JobCosts, 'credit_applied' | 'credits_remaining'> & { in_flight_calls: number };
 }
 
 /** `POST /api/jobs/{id}/complete` without the job id, which `completeJob` takes separately. */

@@ -19,9 +19,7 @@ export async function runStructuredOutput<Schema extends z.ZodType>(
   call: (params: ChatParams) => Promise<LlmCallResponse>,
   params: StructuredOutputParams<Schema>,
 ): Promise<z.output<Schema>> {
-  const { options, chat } = splitStructuredParams(params);
-  const responseFormat = responseFormatFor(options.responseModel, options);
-  const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
+  const { options, chat, responseFormat, maxRetries } = planLoop(params);
   const attempts: Attempts = [];
   let messages = chat.messages;
   for (let attempt = 0; attempt <= maxRetries; attempt += 1) {
@@ -50,9 +48,7 @@ export async function* streamStructuredOutput<Schema extends z.ZodType>(
   openStream: (params: ChatParams) => ChatStream,
   params: StructuredOutputParams<Schema>,
 ): AsyncGenerator<StructuredStreamEvent<z.output<Schema>>, void, undefined> {
-  const { options, chat } = splitStructuredParams(params);
-  const responseFormat = responseFormatFor(options.responseModel, options);
-  const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
+  const { options, chat, responseFormat, maxRetries } = planLoop(params);
   const attempts: Attempts = [];
   let messages = chat.messages;
   for (let attempt = 0; attempt <= maxRetries; attempt += 1) {
@@ -73,6 +69,17 @@ export async function* streamStructuredOutput<Schema extends z.ZodType>(
     messages = reaskMessages(messages, stream.content, checked.issues);
   }
   throw exhausted(attempts);
+}
+
+/** What both loops start from: the plain chat request, the response format asked for, and the re-ask budget. */
+function planLoop<Schema extends z.ZodType>(params: StructuredOutputParams<Schema>) {
+  const { options, chat } = splitStructuredParams(params);
+  return {
+    options,
+    chat,
+    responseFormat: responseFormatFor(options.responseModel, options),
+    maxRetries: Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES),
+  };
 }
 
 function exhausted(attempts: Attempts): StructuredOutputError {

@@ -1,8 +1,10 @@
 import type { AnalyticsGroupBy } from '@saas-llm/protocol';
+import type { CallTotals } from './call-totals.ts';
 import { invalid, notFound } from './errors.ts';
+import type { JobCallCounters } from './jobs.ts';
 
 /** A job with its live totals, in exact units (nano-dollars, micro-credits). */
-export interface JobReport {
+export interface JobReport extends JobCallCounters {
   jobId: string;
   teamId: string;
   organizationId: string;
@@ -13,14 +15,6 @@ export interface JobReport {
   startedAt: Date | null;
   completedAt: Date | null;
   expiresAt: Date;
-  totalCalls: number;
-  successfulCalls: number;
-  failedCalls: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  providerCostNanos: number;
-  clientCostNanos: number;
   creditsChargedMicro: number;
   modelGroupsUsed: string[];
   metadata: Record<string, unknown>;
@@ -89,15 +83,10 @@ export interface JobListFilter {
   limit: number;
 }
 
-export interface AnalyticsMetricsReport {
+export interface AnalyticsMetricsReport extends CallTotals {
   calls: number;
   jobs: number;
   failedCalls: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  providerCostNanos: number;
-  clientCostNanos: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
 }

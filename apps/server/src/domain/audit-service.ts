@@ -2,18 +2,12 @@ import type { AdminActor, AuditEntry, AuditSink } from './principals.ts';
 import { invalid } from './errors.ts';
 import { redactSecrets } from './redaction.ts';
 
-/** One stored audit row. */
-export interface AuditRecord {
+/** One stored audit row: an entry with its actor flattened into columns. */
+export interface AuditRecord extends Omit<AuditEntry, 'actor' | 'statusCode'> {
   auditId: number;
   actorType: 'master_key' | 'admin_user' | 'system';
   actorId: string;
   actorEmail: string | null;
-  action: string;
-  resourceType: string;
-  resourceId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  diff: unknown;
   statusCode: number | null;
   createdAt: Date;
 }

@@ -1,10 +1,18 @@
+import type { CallTotals } from './call-totals.ts';
 import type { CreditTerms, FinalJobStatus } from './job-charge.ts';
 
 export const OPEN_JOB_STATUSES = ['pending', 'in_progress'] as const;
 export type JobStatus = 'pending' | 'in_progress' | FinalJobStatus;
 
+/** A job's counters, kept up to date as its calls finish. */
+export interface JobCallCounters extends CallTotals {
+  totalCalls: number;
+  successfulCalls: number;
+  failedCalls: number;
+}
+
 /** A job as stored; money in nano-dollars, credits in micro-credits. */
-export interface JobRecord {
+export interface JobRecord extends JobCallCounters {
   jobId: string;
   teamId: string;
   keyId: string | null;
@@ -24,14 +32,6 @@ export interface JobRecord {
   creditApplied: boolean;
   creditsChargedMicro: number;
   modelGroupsUsed: string[];
-  totalCalls: number;
-  successfulCalls: number;
-  failedCalls: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  providerCostNanos: number;
-  clientCostNanos: number;
   totalLatencyMs: number;
   inFlightCalls: number;
 }

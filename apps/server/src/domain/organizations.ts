@@ -1,3 +1,4 @@
+import type { CallTotals } from './call-totals.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import type { TeamChangeFeed } from './team-changes.ts';
 import type { VirtualKeyCache } from './virtual-keys.ts';
@@ -30,14 +31,9 @@ export interface OrganizationPatch {
 }
 
 /** Totals over a set of jobs; money in nano-dollars and micro-credits. */
-export interface UsageTotals {
+export interface UsageTotals extends CallTotals {
   jobs: number;
   calls: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  providerCostNanos: number;
-  clientCostNanos: number;
   creditsChargedMicro: number;
 }
 

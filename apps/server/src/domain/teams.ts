@@ -30,15 +30,8 @@ export interface TeamRecord {
   updatedAt: Date;
 }
 
-export interface NewTeam {
-  teamId: string;
-  organizationId: string;
-  name: string;
-  status: TeamStatus;
-  costMarkupPercentage: number;
-  bodyLogging: BodyLogging;
-  metadata: Record<string, unknown>;
-  limits: TeamLimits;
+/** A team as created: the record's own settings, plus the terms its credit account opens with. */
+export interface NewTeam extends Pick<TeamRecord, 'teamId' | 'organizationId' | 'name' | 'status' | 'costMarkupPercentage' | 'bodyLogging' | 'metadata' | 'limits'> {
   budgetMode: BudgetMode;
   failedJobPolicy: FailedJobPolicy;
   creditsPerDollar: number;

@@ -22,19 +22,9 @@ const GROUP_KEY: Record<AnalyticsGroupBy, string> = {
   job_type: 'j.job_type',
 };
 
-interface MetricsRow {
+interface MetricsRow extends AnalyticsMetricsReport {
   groupKey: string | null;
   isTotal: number;
-  calls: number;
-  jobs: number;
-  failedCalls: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  providerCostNanos: number;
-  clientCostNanos: number;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
 }
 
 /** Operator reads over jobs, calls and attempts, in PostgreSQL/PGlite (the same SQL on both). */

@@ -1,21 +1,11 @@
-import type { GroupStrategy } from '@saas-llm/protocol';
 import type {
-  CatalogStatus, DeleteOutcome, GroupMemberRecord, ModelGroupChanges, ModelGroupRecord, ModelGroupRepository, NewModelGroup,
+  DeleteOutcome, GroupMemberRecord, ModelGroupChanges, ModelGroupRecord, ModelGroupRepository, NewModelGroup,
 } from '../domain/catalog-ports.ts';
 import { conflict, invalid } from '../domain/errors.ts';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode, type Database, type Queryable } from './database.ts';
 
-interface GroupRow {
-  name: string;
-  displayName: string;
-  description: string;
-  strategy: GroupStrategy;
-  numRetries: number;
-  retryBackoffMs: number;
-  status: CatalogStatus;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A group's own row; its members come from a second query. */
+type GroupRow = Omit<ModelGroupRecord, 'members'>;
 
 const GROUP_COLUMNS = `name, display_name AS "displayName", description, strategy, num_retries AS "numRetries",
   retry_backoff_ms AS "retryBackoffMs", status, created_at AS "createdAt", updated_at AS "updatedAt"`;

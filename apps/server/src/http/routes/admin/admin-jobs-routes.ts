@@ -5,6 +5,7 @@ import {
 import type { AdminReportsService, CallReport, JobDetailReport, JobReport } from '../../../domain/admin-reports.ts';
 import { microToCredits, nanosToUsd } from '../../../domain/money.ts';
 import { defineRoute, type RouteRegistry } from '../../route-registry.ts';
+import { dateRangeOf } from './date-range-query.ts';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
@@ -59,8 +60,7 @@ export function registerAdminJobsRoutes(app: FastifyInstance, registry: RouteReg
     query: adminJobListQuerySchema, response: adminJobPageSchema,
     handler: async ({ query }) => {
       const page = await deps.reports.listJobs({
-        teamId: query.team_id, organizationId: query.organization_id, status: query.status, jobType: query.job_type,
-        from: query.from === undefined ? undefined : new Date(query.from), to: query.to === undefined ? undefined : new Date(query.to),
+        teamId: query.team_id, organizationId: query.organization_id, status: query.status, jobType: query.job_type, ...dateRangeOf(query),
         cursor: query.cursor, limit: query.limit,
       });
       return { jobs: page.jobs.map(toJobSummary), next_cursor: page.nextCursor };

@@ -4,6 +4,7 @@ import type { AdminReportsService, AnalyticsMetricsReport } from '../../../domai
 import { microToCredits } from '../../../domain/money.ts';
 import { defineRoute, type RouteRegistry } from '../../route-registry.ts';
 import { costFieldsOf } from './admin-jobs-routes.ts';
+import { dateRangeOf } from './date-range-query.ts';
 
 const roundMs = (value: number | null): number | null => (value === null ? null : Math.round(value * 10) / 10);
 
@@ -24,8 +25,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, registry: RouteReg
     tag: 'analytics', auth: 'admin', query: adminAnalyticsQuerySchema, response: adminAnalyticsSchema,
     handler: async ({ query }) => {
       const report = await deps.reports.analytics({
-        organizationId: query.organization_id, teamId: query.team_id, groupBy: query.group_by,
-        from: query.from === undefined ? undefined : new Date(query.from), to: query.to === undefined ? undefined : new Date(query.to),
+        organizationId: query.organization_id, teamId: query.team_id, groupBy: query.group_by, ...dateRangeOf(query),
       });
       return {
         from: report.from.toISOString(), to: report.to.toISOString(), group_by: report.groupBy,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { auditLogPageSchema, auditQuerySchema, type AuditLogEntry } from '@saas-llm/protocol';
 import type { AuditRecord, AuditService } from '../../../domain/audit-service.ts';
 import { defineRoute, type RouteRegistry } from '../../route-registry.ts';
+import { dateRangeOf } from './date-range-query.ts';
 
 const DEFAULT_PAGE = 100;
 
@@ -20,8 +21,7 @@ export function registerAuditRoutes(app: FastifyInstance, registry: RouteRegistr
     query: auditQuerySchema, response: auditLogPageSchema,
     handler: async ({ query }) => {
       const page = await deps.audit.list({
-        actor: query.actor, resourceType: query.resource_type,
-        from: query.from === undefined ? undefined : new Date(query.from), to: query.to === undefined ? undefined : new Date(query.to),
+        actor: query.actor, resourceType: query.resource_type, ...dateRangeOf(query),
         cursor: query.cursor, limit: query.limit ?? DEFAULT_PAGE,
       });
       return { audit_logs: page.entries.map(toAuditLogEntry), next_cursor: page.nextCursor };
