@@ -43,7 +43,9 @@ export async function startBenchServers(options: { gatewayWorkers?: string; data
     const portkey = await startPinnedServer('Portkey gateway', CORES.underTest,
       ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${portkeyPort}`, '--headless'], '/', portkeyPort, 60_000);
     started.push(portkey.process);
-    const settings = newGatewaySettings({ workers: options.gatewayWorkers ?? '1', databaseUrl: options.databaseUrl ?? null });
+    // BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway through a whole run.
+    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const settings = newGatewaySettings({ workers: options.gatewayWorkers ?? '1', databaseUrl: options.databaseUrl ?? null, nodeArgs });
     const gateway = await startGateway(settings);
     started.push({ stop: async () => { await gateway.stop(); removeGatewayData(settings); } });
     const admin = new AdminApi(gateway.url, settings.masterKey);

@@ -48,13 +48,16 @@ export class AdminApi {
  * nothing per call and would be the lighter path). Limits are off (null); rate limiting still runs its
  * counters on every call.
  */
-export async function createBenchTenant(admin: AdminApi, mockOrigin: string): Promise<BenchTenant> {
-  await admin.request('POST', '/api/organizations/create', { organization_id: BENCH_ORGANIZATION, name: 'Benchmark' });
+export async function createBenchTenant(admin: AdminApi, mockOrigin: string, suffix = ''): Promise<BenchTenant> {
+  // A suffix lets several runs share one PostgreSQL database (the scaling runs) without name clashes.
+  const named = (name: string) => (suffix ? `${name}-${suffix}` : name);
+  const organization = named(BENCH_ORGANIZATION);
+  await admin.request('POST', '/api/organizations/create', { organization_id: organization, name: 'Benchmark' });
   // The mock wants no key; the credential exists because an `openai` deployment must name one.
-  const credential = await admin.request<{ credential_id: string }>('POST', '/api/provider-credentials/create', { provider: 'openai', name: 'bench-mock', api_key: 'sk-bench-mock' });
+  const credential = await admin.request<{ credential_id: string }>('POST', '/api/provider-credentials/create', { provider: 'openai', name: named('bench-mock'), api_key: 'sk-bench-mock' });
   const groups = {} as Record<ShapeName, string>;
   for (const [name, shape] of Object.entries(SHAPES) as Array<[ShapeName, StreamShape]>) {
-    const alias = `bench-${name}`;
+    const alias = named(`bench-${name}`);
     await admin.request('POST', '/api/models/create', {
       alias, provider: 'openai', model: 'bench-mock-model', credential_id: credential.credential_id, api_base: `${mockOrigin}${shapedBasePath(shape)}`,
       input_price_per_million: 0.15, output_price_per_million: 0.6, context_window: 128_000, max_output_tokens: 4096,
@@ -62,9 +65,9 @@ export async function createBenchTenant(admin: AdminApi, mockOrigin: string): Pr
     await admin.request('POST', '/api/model-groups/create', { name: alias, strategy: 'priority', members: [{ alias, priority: 0 }] });
     groups[name] = alias;
   }
-  await admin.request('POST', '/api/model-access-groups/create', { name: BENCH_ACCESS_GROUP, model_groups: Object.values(groups) });
+  await admin.request('POST', '/api/model-access-groups/create', { name: named(BENCH_ACCESS_GROUP), model_groups: Object.values(groups) });
   const team = await admin.request<{ team_id: string; virtual_key: string }>('POST', '/api/teams/create', {
-    team_id: BENCH_TEAM, organization_id: BENCH_ORGANIZATION, name: 'Benchmark team', access_groups: [BENCH_ACCESS_GROUP],
+    team_id: named(BENCH_TEAM), organization_id: organization, name: 'Benchmark team', access_groups: [named(BENCH_ACCESS_GROUP)],
     credits_allocated: BENCH_CREDITS, budget_mode: 'consumption_tokens', tokens_per_credit: 1000, failed_job_policy: 'free',
     body_logging: 'full', rpm_limit: null, tpm_limit: null, max_concurrent_calls: null, max_open_jobs: null, key_name: 'bench',
   });

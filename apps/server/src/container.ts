@@ -1,7 +1,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import { PgDatabase } from './storage/pg-database.ts';
-import { PgliteDatabase } from './storage/pglite-database.ts';
+import { PgliteThreadDatabase } from './storage/pglite-thread-database.ts';
 import { migrate, migrationsCurrent } from './storage/migrator.ts';
 import { join } from 'node:path';
 import { createLogger, type Logger } from './logger.ts';
@@ -125,7 +125,8 @@ export const VERSION = '0.1.0';
 
 /** Opens the configured database (PGlite in the data dir, or `DATABASE_URL`). */
 export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? PgDatabase.open(config.databaseUrl) : PgliteDatabase.open(join(config.dataDir, 'pgdata'));
+  // PGlite on its own thread: its SQL runs as synchronous WebAssembly and would stall the event loop.
+  return config.databaseUrl ? PgDatabase.open(config.databaseUrl) : PgliteThreadDatabase.open(join(config.dataDir, 'pgdata'));
 }
 
 /** Builds the container over an open, migrated-or-not database; runs migrations first. */
