@@ -26,7 +26,7 @@ export interface RunningProcess {
  * Spawns `node --import tsx <script> …args` and resolves once its output matches `ready` (whose first
  * group is the URL it listens on). Rejects with everything it printed if it exits or takes too long.
  */
-export function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<RunningProcess> {
+export function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 150_000): Promise<RunningProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolvePromise, reject) => {

@@ -20,7 +20,8 @@ export function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 150_000);
+    // A server that never came up must not outlive the test.
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${output}`)); }, 150_000);
     const onExit = (code: number | null) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${output}`)); };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
