@@ -55,6 +55,13 @@ describe('parsePartialJson', () => {
     assert.deepEqual(fenced, { value: { a: [1, { b: null }] }, complete: true });
   });
 
+  test('a "__proto__" key is an own property, as with JSON.parse (never the prototype)', () => {
+    const parsed = parsePartialJson('{"__proto__": [], "a": 1}')!.value as Record<string, unknown>;
+    assert.deepEqual(Object.keys(parsed), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+    assert.deepEqual(parsed, JSON.parse('{"__proto__": [], "a": 1}'));
+  });
+
   test('a syntax error keeps what was read before it', () => {
     assert.deepEqual(parsePartialJson('{"a": 1 "b": 2}')?.value, { a: 1 });
     assert.deepEqual(parsePartialJson('{"a": [1, 2,, 3]}')?.value, { a: [1, 2] });

@@ -100,7 +100,8 @@ class PartialJsonParser {
         if (this.peek() !== ':') throw END;
         this.position += 1;
         const value = this.parseMember();
-        if (value !== END) object[key] = value;
+        // defineProperty, as JSON.parse does: a plain assignment of "__proto__" would replace the prototype.
+        if (value !== END) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
         if (this.truncated) return object;
         this.skipWhitespace();
         const next = this.peek();
