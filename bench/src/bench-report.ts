@@ -103,46 +103,48 @@ function machineLines(results: BenchResults): string[] {
   ];
 }
 
-function throughputTable(results: BenchResults): string[] {
-  const lines = [
-    '| row | req/s @10 | req/s @100 | p50 / p99 @10 (ms) | p50 / p99 @100 (ms) | CPU per request | added p50 / p99 at 50 req/s paced (ms) | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  const direct = results.rows.direct;
+type BenchRow = NonNullable<BenchResults['rows'][(typeof TARGET_KEYS)[number]]>;
+
+/**
+ * A markdown table with one line per target row; a target absent from this run says so. `cells` gets the
+ * row, the direct row (for "added" figures, absent for the direct row itself) and returns the cells after the label.
+ */
+function rowTable(results: BenchResults, header: string[], cells: (row: BenchRow, direct: BenchRow | null) => string[]): string[] {
+  const lines = [`| row | ${header.join(' | ')} |`, `|---|${header.map(() => '---:').join('|')}|`];
+  const direct = results.rows.direct ?? null;
   for (const key of TARGET_KEYS) {
     const row = results.rows[key];
     if (!row) {
-      lines.push(`| ${TARGET_LABELS[key]} | not available in this build | | | | | | |`);
+      lines.push(`| ${TARGET_LABELS[key]} | not available in this build |${' |'.repeat(header.length - 1)}`);
       continue;
     }
-    const c10 = row.throughput.c10!;
-    const c100 = row.throughput.c100!;
-    const added = key === 'direct' || !direct ? '—'
-      : `${fixed(row.latencyAtRate.latencyMs.p50 - direct.latencyAtRate.latencyMs.p50)} / ${fixed(row.latencyAtRate.latencyMs.p99 - direct.latencyAtRate.latencyMs.p99)}`;
-    const errors = c10.errors + c10.non2xx + c100.errors + c100.non2xx + row.latencyAtRate.errors + row.latencyAtRate.non2xx;
-    lines.push(`| ${TARGET_LABELS[key]} | ${c10.rps} | ${c100.rps} | ${fixed(c10.latencyMs.p50)} / ${fixed(c10.latencyMs.p99)} | ${fixed(c100.latencyMs.p50)} / ${fixed(c100.latencyMs.p99)} | ${c10.cpuUsPerRequest} / ${c100.cpuUsPerRequest} µs | ${added} | ${errors} |`);
+    lines.push(`| ${TARGET_LABELS[key]} | ${cells(row, key === 'direct' ? null : direct).join(' | ')} |`);
   }
   return lines;
 }
 
+function throughputTable(results: BenchResults): string[] {
+  const header = ['req/s @10', 'req/s @100', 'p50 / p99 @10 (ms)', 'p50 / p99 @100 (ms)', 'CPU per request', 'added p50 / p99 at 50 req/s paced (ms)', 'errors'];
+  return rowTable(results, header, (row, direct) => {
+    const c10 = row.throughput.c10!;
+    const c100 = row.throughput.c100!;
+    const added = !direct ? '—'
+      : `${fixed(row.latencyAtRate.latencyMs.p50 - direct.latencyAtRate.latencyMs.p50)} / ${fixed(row.latencyAtRate.latencyMs.p99 - direct.latencyAtRate.latencyMs.p99)}`;
+    const errors = c10.errors + c10.non2xx + c100.errors + c100.non2xx + row.latencyAtRate.errors + row.latencyAtRate.non2xx;
+    return [String(c10.rps), String(c100.rps), `${fixed(c10.latencyMs.p50)} / ${fixed(c10.latencyMs.p99)}`, `${fixed(c100.latencyMs.p50)} / ${fixed(c100.latencyMs.p99)}`,
+      `${c10.cpuUsPerRequest} / ${c100.cpuUsPerRequest} µs`, added, String(errors)];
+  });
+}
+
 function streamTable(results: BenchResults): string[] {
-  const lines = [
-    '| row | TTFT p50 (ms) | added TTFT p50 | chunk transit p50 / p99 (ms) | added per chunk p50 | idle RSS | peak RSS under load | 1,000 open streams |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  const direct = results.rows.direct;
-  for (const key of TARGET_KEYS) {
-    const row = results.rows[key];
-    if (!row) {
-      lines.push(`| ${TARGET_LABELS[key]} | not available in this build | | | | | | |`);
-      continue;
-    }
-    const addedTtft = key === 'direct' || !direct ? '—' : `${fixed(row.streams.ttftMs.p50 - direct.streams.ttftMs.p50)} ms`;
-    const addedChunk = key === 'direct' || !direct ? '—' : `${fixed(row.streams.chunkTransitMs.p50 - direct.streams.chunkTransitMs.p50)} ms`;
+  const header = ['TTFT p50 (ms)', 'added TTFT p50', 'chunk transit p50 / p99 (ms)', 'added per chunk p50', 'idle RSS', 'peak RSS under load', '1,000 open streams'];
+  return rowTable(results, header, (row, direct) => {
+    const addedTtft = !direct ? '—' : `${fixed(row.streams.ttftMs.p50 - direct.streams.ttftMs.p50)} ms`;
+    const addedChunk = !direct ? '—' : `${fixed(row.streams.chunkTransitMs.p50 - direct.streams.chunkTransitMs.p50)} ms`;
     const open = row.openStreams ? `${row.openStreams.rssMb} MB (${row.openStreams.open}/${row.openStreams.requested} open in ${row.openStreams.openedInMs} ms)` : '—';
-    lines.push(`| ${TARGET_LABELS[key]} | ${fixed(row.streams.ttftMs.p50)} | ${addedTtft} | ${fixed(row.streams.chunkTransitMs.p50)} / ${fixed(row.streams.chunkTransitMs.p99)} | ${addedChunk} | ${row.idleRssMb} MB | ${row.peakRssMb} MB | ${open} |`);
-  }
-  return lines;
+    return [fixed(row.streams.ttftMs.p50), addedTtft, `${fixed(row.streams.chunkTransitMs.p50)} / ${fixed(row.streams.chunkTransitMs.p99)}`, addedChunk,
+      `${row.idleRssMb} MB`, `${row.peakRssMb} MB`, open];
+  });
 }
 
 function barTable(results: BenchResults): string[] {
