@@ -60,6 +60,9 @@ import { LoginRateLimiter } from './domain/login-rate-limiter.ts';
 import { PgAdminReportsStore } from './storage/admin-reports-store.ts';
 import { PgAdminSessionStore, PgAdminUserStore } from './storage/admin-user-store.ts';
 import { PgAuditLogStore } from './storage/audit-log-store.ts';
+
+/** How long shutdown lets aborted calls unwind and settle before closing the database. */
+const CLOSE_WAIT_MS = 5000;
 // ==== end imports: admin users & audit ====
 
 /**
@@ -187,7 +190,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const adapters = new AdapterRegistry();
   const tokens = new TokenEstimator();
   await tokens.warm();
-  const calls = new CallRepository(db, 3600);
+  const calls = new CallRepository(db, 3600, logger);
   const pipeline = new CallPipeline({
     candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
     inFlight, tokens, log: logger, observer: metrics, schemas: new JsonSchemaValidator(),
@@ -241,6 +244,9 @@ export async function buildContainer(config: Config, db: Database, options: Cont
     close: async () => {
       await sweepers.stop();
       inFlight.abortAll();
+      // Aborted calls settle as they unwind; every acknowledged call is written before the database closes.
+      await inFlight.waitForAll(CLOSE_WAIT_MS);
+      await calls.settled();
       await adapters.close();
       await db.close();
     },

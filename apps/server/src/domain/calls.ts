@@ -65,14 +65,22 @@ export type AdmissionOutcome =
   | { kind: 'max_cost'; maxCostNanos: number; spentNanos: number }
   | { kind: 'insufficient_credits'; availableMicro: number };
 
-/** Port: the database work of a call — one atomic admission before the upstream, one settlement after. */
+/**
+ * Port: the database work of a call — one atomic admission before the upstream, one settlement after.
+ * A settlement is written without holding up the answer; `settled()` is the barrier for reads.
+ */
 export interface CallStore {
   /**
    * Atomically: the job is open and of this team, its max_calls and max_cost_usd leave room for this call,
    * and (consumption modes) the team's available credits cover `holdMicro`, which is then held.
    */
   admit(request: { callId: string; jobId: string; teamId: string; worstCostNanos: number; holdMicro: number }): Promise<AdmissionOutcome>;
-  /** Records the call and its attempts, adds it to the job's totals, and shrinks its hold to `actualHoldMicro`. */
+  /**
+   * Records the call and its attempts, adds it to the job's totals, and shrinks its hold to `actualHoldMicro`.
+   * Resolves once that is written; rejects only when it could not be, after retries.
+   */
   settle(call: CallRecord, admission: CallAdmission, actualHoldMicro: number, callMetadata: Record<string, unknown> | null): Promise<void>;
+  /** Null when every settlement is written; else resolves when those queued so far are. */
+  settled(): Promise<void> | null;
   get(callId: string): Promise<CallRecord | null>;
 }

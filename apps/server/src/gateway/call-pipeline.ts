@@ -25,6 +25,7 @@ export interface AdapterLookup {
 
 export interface PipelineLogger {
   warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
 }
 
 export interface CallPipelineDependencies {
@@ -303,12 +304,14 @@ export class CallPipeline {
       responseBody: logging === 'full' && response !== null ? capBody(response) : null, error, createdAt: call.createdAt, finishedAt: new Date(),
     };
     const actualHold = callHoldMicro(call.standing.terms, cost.clientCostNanos, usage.totalTokens);
-    try {
-      await this.deps.calls.settle(record, call.admission, call.admission.reservationId ? actualHold : 0, status === 'succeeded' ? call.callMetadata : null);
-    } finally {
-      call.ticket.release(usage.totalTokens);
+    // Not awaited: the answer does not wait for its record. The call stays in flight for its job until the
+    // record is written, so completing the job (which waits for in-flight calls) charges it.
+    const written = this.deps.calls.settle(record, call.admission, call.admission.reservationId ? actualHold : 0, status === 'succeeded' ? call.callMetadata : null);
+    call.ticket.release(usage.totalTokens);
+    written.then(call.untrack, (error: unknown) => {
+      this.deps.log.error({ callId: call.callId, err: error }, 'call settlement could not be written');
       call.untrack();
-    }
+    });
     this.deps.observer?.callSettled(record);
     return {
       record, usage, cost,

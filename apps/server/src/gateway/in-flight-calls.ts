@@ -54,6 +54,16 @@ export class InFlightCallRegistry implements InFlightCalls {
     });
   }
 
+  /** Resolves when no call runs in this process, or after `timeoutMs`. */
+  async waitForAll(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const jobId of [...this.jobs.keys()]) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await this.waitForJob(jobId, left);
+    }
+  }
+
   abortJob(jobId: string): number {
     const entry = this.jobs.get(jobId);
     if (!entry) return 0;

@@ -7,6 +7,7 @@ import { registerRequestContext, requestIdFrom } from './plugins/request-context
 import { RouteRegistry } from './route-registry.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerMetrics } from './plugins/metrics.ts';
+import { registerReadAfterWrite } from './plugins/read-after-write.ts';
 import { registerJobsRoutes } from './routes/client/jobs-routes.ts';
 import { registerTeamJobsRoutes } from './routes/client/team-jobs-routes.ts';
 import { registerLlmCallRoutes } from './routes/client/llm-call-routes.ts';
@@ -61,6 +62,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   registerRequestContext(app);
   registerErrorHandler(app);
   registerMetrics(app, container.metrics);
+  registerReadAfterWrite(app, () => container.calls.settled());
   registerAuth(app, {
     // ==== auth: admin users & audit ====
     admin: container.adminAuth,

@@ -5,6 +5,17 @@ import { PgliteStatements } from './pglite-statements.ts';
 
 const parsers = { [types.INT8]: (value: string) => Number(value) };
 
+/**
+ * PGlite's start parameters (its defaults, which `startParams` replaces) with a 16 MB buffer pool instead of
+ * 128 MB: the pool is memory the WebAssembly heap touches at start. Measured: a process holding PGlite
+ * went from 478 MB to 169 MB RSS. The files stay in the OS page cache, so a miss costs a read, not a disk seek.
+ */
+const START_PARAMS = [
+  '--single', '-F', '-O', '-j', '-c', 'search_path=public', '-c', 'exit_on_error=false', '-c', 'log_checkpoints=false',
+  '-c', 'max_worker_processes=0', '-c', 'max_parallel_workers=0', '-c', 'max_parallel_workers_per_gather=0', '-c', 'io_method=sync',
+  '-c', 'max_parallel_maintenance_workers=0', '-c', 'shared_buffers=16MB',
+];
+
 /** The embedded database: a PGlite data directory (or memory when `dataDir` is null, for tests). */
 export class PgliteDatabase implements Database {
   readonly dialect = 'pglite' as const;
@@ -17,7 +28,7 @@ export class PgliteDatabase implements Database {
 
   static async open(dataDir: string | null): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir ?? undefined, { parsers });
+    const db = await PGlite.create(dataDir ?? undefined, { parsers, startParams: START_PARAMS });
     return new PgliteDatabase(db);
   }
 

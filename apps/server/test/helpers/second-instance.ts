@@ -9,7 +9,8 @@ import type { TestGateway } from './test-gateway.ts';
  * container: the database belongs to the first gateway.
  */
 export async function startSecondInstance(gateway: TestGateway): Promise<{ app: FastifyInstance; url: string }> {
-  const container = await buildContainer({ ...gateway.config, logLevel: 'silent' }, gateway.container.db);
+  const container = await buildContainer({ ...gateway.config, logLevel: 'silent' }, gateway.database);
+  gateway.settlers.push(() => container.calls.settled());
   const app = await buildApp(container);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -8,13 +8,23 @@ import { createFreshPostgresDatabase } from '@saas-llm/testkit';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildContainer, type Container } from '../../src/container.ts';
 import { buildApp } from '../../src/http/app.ts';
+import type { Database } from '../../src/storage/database.ts';
 import { PgDatabase } from '../../src/storage/pg-database.ts';
 import { PgliteDatabase } from '../../src/storage/pglite-database.ts';
 
 export interface TestGateway {
   url: string;
   app: FastifyInstance;
+  /** The gateway's container; its `db` waits for the call records written behind answers (see below). */
   container: Container;
+  /** The database itself, without that wait (for more instances over it). */
+  database: Database;
+  /**
+   * Call records are written behind the answers (decision 010). Tests read the database right after an
+   * answer, as a client reads its balance: each instance over this database registers its barrier here,
+   * and `container.db` waits for all of them before every statement.
+   */
+  settlers: Array<() => Promise<void> | null>;
   config: Config;
   masterKey: string;
   /** Every log line the gateway wrote (tests scan it for leaked secrets). */
@@ -40,8 +50,10 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
   const db = postgres ? await PgDatabase.open(postgres.url) : await PgliteDatabase.open(null);
   const logs: string[] = [];
   const stream = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
-  const container = await buildContainer(config, db, { logDestination: stream });
-  const app = await buildApp(container);
+  const built = await buildContainer(config, db, { logDestination: stream });
+  const app = await buildApp(built);
+  const settlers: TestGateway['settlers'] = [() => built.calls.settled()];
+  const container: Container = { ...built, db: afterSettlements(db, settlers) };
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -55,7 +67,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
     return { status: response.status, body, headers: response.headers };
   };
   return {
-    url, app, container, config, masterKey, logs, request,
+    url, app, container, database: db, settlers, config, masterKey, logs, request,
     admin: (path, init = {}) => request(path, { ...init, headers: { 'x-admin-key': masterKey, ...init.headers } }),
     close: async () => {
       await app.close();
@@ -64,4 +76,18 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The database, each statement of which first waits for every registered instance's queued call records. */
+function afterSettlements(db: Database, settlers: TestGateway['settlers']): Database {
+  const settled = async () => {
+    for (const settler of settlers) await settler();
+  };
+  return {
+    dialect: db.dialect,
+    query: async (sql, params) => { await settled(); return db.query(sql, params); },
+    exec: async (sql) => { await settled(); return db.exec(sql); },
+    transaction: async (work) => { await settled(); return db.transaction(work); },
+    close: () => db.close(),
+  } as Database;
 }

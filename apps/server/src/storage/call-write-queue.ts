@@ -1,0 +1,167 @@
+import type { Database } from './database.ts';
+
+/** One element of `admit_calls` (migration 0002), in its JSON shape. */
+export interface AdmissionItem {
+  call_id: string;
+  job_id: string;
+  team_id: string;
+  worst_cost_nanos: number;
+  hold_micro: number;
+  reservation_id: string | null;
+}
+
+/** `admit_calls`'s verdict for one element. */
+export type AdmissionVerdict =
+  | { kind: 'admitted' }
+  | { kind: 'job_not_found' }
+  | { kind: 'job_closed'; status: string }
+  | { kind: 'max_calls'; max_calls: number }
+  | { kind: 'max_cost'; max_cost_nanos: number; spent_nanos: number }
+  | { kind: 'insufficient_credits'; available_micro: number };
+
+/** One element of `settle_calls` (migration 0002), in its JSON shape. */
+export interface SettlementItem {
+  call: Record<string, unknown>;
+  attempts: Array<Record<string, unknown>>;
+  worst_cost_nanos: number;
+  succeeded: boolean;
+  model_group: string | null;
+  metadata: Record<string, unknown> | null;
+  reservation_id: string | null;
+  actual_hold_micro: number;
+}
+
+interface Pending<I, R> {
+  item: I;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+  tries: number;
+}
+
+export interface WriteQueueLogger {
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+/** Elements per statement: large enough to amortise a statement, small enough to keep one under a few ms. */
+const MAX_BATCH = 128;
+/** A settlement that failed alone is tried again after these delays, then reported (its hold expires). */
+const SETTLEMENT_RETRY_MS = [100, 1000, 5000] as const;
+
+/**
+ * The database writes of calls, grouped (decision 010). Admissions and settlements wait here while the
+ * previous batch runs, then go as one `admit_calls` and one `settle_calls` statement each — settlements
+ * first, so an admission always sees the accounting of every call answered before it was asked. One
+ * batch runs at a time per process; at low load a batch holds one call and nothing waits.
+ *
+ * A batch that fails (one bad element aborts its statement) is retried element by element, so each
+ * element gets its own result or error. `settled()` is the barrier for reads: it resolves when every
+ * settlement queued so far is written.
+ */
+export class CallWriteQueue {
+  private admissions: Array<Pending<AdmissionItem, AdmissionVerdict>> = [];
+  private settlements: Array<Pending<SettlementItem, void>> = [];
+  private draining: Promise<void> | null = null;
+  private scheduled = false;
+  /** Every settlement not yet written (or given up on): what `settled()` waits for. */
+  private readonly unsettled = new Set<Promise<unknown>>();
+
+  constructor(private readonly db: Database, private readonly holdTtlSeconds: number, private readonly log?: WriteQueueLogger) {}
+
+  admit(item: AdmissionItem): Promise<AdmissionVerdict> {
+    return new Promise((resolve, reject) => {
+      this.admissions.push({ item, resolve, reject, tries: 0 });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when the settlement is written; rejects when it could not be, after its retries. */
+  settle(item: SettlementItem): Promise<void> {
+    const written = new Promise<void>((resolve, reject) => {
+      this.settlements.push({ item, resolve, reject, tries: 0 });
+      this.schedule();
+    });
+    const done = written.catch(() => undefined).finally(() => this.unsettled.delete(done));
+    this.unsettled.add(done);
+    return written;
+  }
+
+  /** Null when nothing is queued or being written (callers skip the await); else resolves once it is. */
+  settled(): Promise<void> | null {
+    if (this.unsettled.size === 0) return null;
+    return Promise.all(this.unsettled).then(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.draining) return;
+    this.scheduled = true;
+    // Calls whose requests arrived in the same turn of the event loop share the first batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.draining = this.drain().finally(() => {
+        this.draining = null;
+        if (this.admissions.length > 0 || this.settlements.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.admissions.length > 0 || this.settlements.length > 0) {
+      const settlements = this.settlements.splice(0, MAX_BATCH);
+      const admissions = this.admissions.splice(0, MAX_BATCH);
+      if (settlements.length > 0) await this.writeSettlements(settlements);
+      if (admissions.length > 0) await this.writeAdmissions(admissions);
+    }
+  }
+
+  private async writeAdmissions(batch: Array<Pending<AdmissionItem, AdmissionVerdict>>): Promise<void> {
+    try {
+      const verdicts = await this.admitBatch(batch.map((pending) => pending.item));
+      batch.forEach((pending, index) => pending.resolve(verdicts[index]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const pending of batch) {
+        await this.admitBatch([pending.item]).then((verdicts) => pending.resolve(verdicts[0]!), pending.reject);
+      }
+    }
+  }
+
+  private async admitBatch(items: AdmissionItem[]): Promise<AdmissionVerdict[]> {
+    const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT admit_calls($1::jsonb, $2::int) AS verdicts', [JSON.stringify(items), this.holdTtlSeconds]);
+    const verdicts = rows[0]?.verdicts;
+    const parsed = typeof verdicts === 'string' ? JSON.parse(verdicts) as AdmissionVerdict[] : verdicts;
+    if (!Array.isArray(parsed) || parsed.length !== items.length) throw new Error('admit_calls returned a verdict count that does not match its batch');
+    return parsed;
+  }
+
+  private async writeSettlements(batch: Array<Pending<SettlementItem, void>>): Promise<void> {
+    try {
+      await this.settleBatch(batch.map((pending) => pending.item));
+      for (const pending of batch) pending.resolve();
+    } catch (error) {
+      // `settle_calls` skips calls already recorded, so retrying the elements one by one is safe.
+      for (const pending of batch) {
+        await this.settleBatch([pending.item]).then(() => pending.resolve(), (failure: unknown) => this.retryLater(pending, batch.length === 1 ? error : failure));
+      }
+    }
+  }
+
+  private async settleBatch(items: SettlementItem[]): Promise<void> {
+    await this.db.query('SELECT settle_calls($1::jsonb) AS settled', [JSON.stringify(items)]);
+  }
+
+  private retryLater(pending: Pending<SettlementItem, void>, error: unknown): void {
+    const delay = SETTLEMENT_RETRY_MS[pending.tries];
+    if (delay === undefined) {
+      this.log?.error({ callId: pending.item.call.call_id, err: error }, 'call settlement failed after retries; its hold is released when it expires');
+      pending.reject(error);
+      return;
+    }
+    pending.tries += 1;
+    setTimeout(() => {
+      this.settleBatch([pending.item]).then(() => pending.resolve(), (failure: unknown) => this.retryLater(pending, failure));
+    }, delay).unref();
+  }
+}
