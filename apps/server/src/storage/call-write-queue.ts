@@ -45,7 +45,7 @@ export interface WriteQueueLogger {
 /** Elements per statement: large enough to amortise a statement, small enough to keep one under a few ms. */
 const MAX_BATCH = 128;
 /** A settlement that failed alone is tried again after these delays, then reported (its hold expires). */
-const SETTLEMENT_RETRY_MS = [100, 1000, 5000] as const;
+const SETTLEMENT_RETRY_MS: readonly number[] = [100, 1000, 5000];
 
 /**
  * The database writes of calls, grouped (decision 010). Admissions and settlements wait here while the
@@ -65,7 +65,12 @@ export class CallWriteQueue {
   /** Every settlement not yet written (or given up on): what `settled()` waits for. */
   private readonly unsettled = new Set<Promise<unknown>>();
 
-  constructor(private readonly db: Database, private readonly holdTtlSeconds: number, private readonly log?: WriteQueueLogger) {}
+  constructor(
+    private readonly db: Database,
+    private readonly holdTtlSeconds: number,
+    private readonly log?: WriteQueueLogger,
+    private readonly retryDelaysMs: readonly number[] = SETTLEMENT_RETRY_MS,
+  ) {}
 
   admit(item: AdmissionItem): Promise<AdmissionVerdict> {
     return new Promise((resolve, reject) => {
@@ -153,7 +158,7 @@ export class CallWriteQueue {
   }
 
   private retryLater(pending: Pending<SettlementItem, void>, error: unknown): void {
-    const delay = SETTLEMENT_RETRY_MS[pending.tries];
+    const delay = this.retryDelaysMs[pending.tries];
     if (delay === undefined) {
       this.log?.error({ callId: pending.item.call.call_id, err: error }, 'call settlement failed after retries; its hold is released when it expires');
       pending.reject(error);

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CallWriteQueue, type AdmissionItem, type SettlementItem } from '../src/storage/call-write-queue.ts';
+import { seedJob } from './helpers/tenancy-fixtures.ts';
+import { createTenant, ledgerState } from './helpers/tenant-factory.ts';
+import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
+
+// The batched admission and settlement statements (decision 010), driven directly against the real
+// database: many calls in one batch, refusals with their reasons, a failing element isolated from its
+// batch, a repeated settlement counted once, and the read barrier.
+
+let gateway: TestGateway;
+before(async () => { gateway = await startTestGateway(); });
+after(async () => { await gateway.close(); });
+
+async function openJob(teamId: string, fields: { maxCalls?: number } = {}): Promise<string> {
+  const jobId = await seedJob(gateway, teamId, { status: 'pending', calls: 0 });
+  if (fields.maxCalls) await gateway.database.query('UPDATE jobs SET max_calls = $2 WHERE job_id = $1', [jobId, fields.maxCalls]);
+  return jobId;
+}
+
+function admission(jobId: string, teamId: string, holdMicro: number): AdmissionItem {
+  return { call_id: crypto.randomUUID(), job_id: jobId, team_id: teamId, worst_cost_nanos: 1000, hold_micro: holdMicro, reservation_id: holdMicro > 0 ? crypto.randomUUID() : null };
+}
+
+function settlement(item: AdmissionItem, actualHoldMicro: number): SettlementItem {
+  const now = new Date();
+  return {
+    call: {
+      call_id: item.call_id, job_id: item.job_id, team_id: item.team_id, key_id: null, requested_model: 'm', model_group: 'm', deployment_alias: 'd', provider: 'mock',
+      provider_model: 'mock-1', attempts: 1, status: 'succeeded', stream: false, prompt_tokens: 3, completion_tokens: 4, cached_tokens: 0, total_tokens: 7,
+      usage_source: 'reported', provider_cost_nanos: 10, client_cost_nanos: 12, unpriced: false, latency_ms: 5, ttft_ms: null, purpose: null,
+      request_body: null, response_body: null, error: null, created_at: now, finished_at: now,
+    },
+    attempts: [{ attempt_number: 1, deployment_alias: 'd', provider: 'mock', status: 'succeeded', http_status: 200, error_class: null, error_message: null, latency_ms: 5, started_at: now }],
+    worst_cost_nanos: item.worst_cost_nanos, succeeded: true, model_group: 'm', metadata: null, reservation_id: item.reservation_id, actual_hold_micro: actualHoldMicro,
+  };
+}
+
+test('one batch of 50 admissions against a balance for 20 holds: the first 20 admitted, the rest refused with the balance, nothing leaked', async () => {
+  const tenant = await createTenant(gateway, { credits: 20, budgetMode: 'consumption_usd' });
+  const jobId = await openJob(tenant.teamId);
+  const queue = new CallWriteQueue(gateway.database, 3600);
+  const items = Array.from({ length: 50 }, () => admission(jobId, tenant.teamId, 1_000_000));
+  const verdicts = await Promise.all(items.map((item) => queue.admit(item)));
+  assert.deepEqual(verdicts.slice(0, 20).map((verdict) => verdict.kind), Array(20).fill('admitted'));
+  for (const verdict of verdicts.slice(20)) assert.deepEqual(verdict, { kind: 'insufficient_credits', available_micro: 0 });
+  const state = await ledgerState(gateway, tenant.teamId);
+  assert.equal(state.reservedMicro, 20_000_000);
+  assert.equal(state.heldReservations, 20);
+  const [job] = await gateway.database.query<{ in_flight_calls: number; status: string }>('SELECT in_flight_calls, status FROM jobs WHERE job_id = $1', [jobId]);
+  assert.deepEqual(job, { in_flight_calls: 20, status: 'in_progress' });
+
+  // Settling all 20 shrinks each hold to its actual cost; the job's counters return to zero in flight.
+  await Promise.all(items.slice(0, 20).map((item) => queue.settle(settlement(item, 250_000))));
+  const settled = await ledgerState(gateway, tenant.teamId);
+  assert.equal(settled.reservedMicro, 20 * 250_000);
+  assert.equal(settled.heldMicro, 20 * 250_000);
+  const [totals] = await gateway.database.query<{ in_flight_calls: number; total_calls: number; pending_cost_nanos: number; total_tokens: number }>(
+    'SELECT in_flight_calls, total_calls, pending_cost_nanos, total_tokens FROM jobs WHERE job_id = $1', [jobId]);
+  assert.deepEqual(totals, { in_flight_calls: 0, total_calls: 20, pending_cost_nanos: 0, total_tokens: 140 });
+});
+
+test('refusals name their reason: unknown job, another team\'s job, closed job, max_calls', async () => {
+  const tenant = await createTenant(gateway, { credits: 10, budgetMode: 'job_based' });
+  const other = await createTenant(gateway, { credits: 10, budgetMode: 'job_based' });
+  const queue = new CallWriteQueue(gateway.database, 3600);
+  const open = await openJob(tenant.teamId, { maxCalls: 2 });
+  const closed = await seedJob(gateway, tenant.teamId, { status: 'completed' });
+  const verdicts = await Promise.all([
+    queue.admit(admission(crypto.randomUUID(), tenant.teamId, 0)),
+    queue.admit(admission(open, other.teamId, 0)),
+    queue.admit(admission(closed, tenant.teamId, 0)),
+    queue.admit(admission(open, tenant.teamId, 0)),
+    queue.admit(admission(open, tenant.teamId, 0)),
+    queue.admit(admission(open, tenant.teamId, 0)),
+  ]);
+  assert.deepEqual(verdicts, [
+    { kind: 'job_not_found' }, { kind: 'job_not_found' }, { kind: 'job_closed', status: 'completed' },
+    { kind: 'admitted' }, { kind: 'admitted' }, { kind: 'max_calls', max_calls: 2 },
+  ]);
+});
+
+test('a settlement that cannot be written fails alone; its batch is written; a repeated settlement counts once', async () => {
+  const tenant = await createTenant(gateway, { credits: 10, budgetMode: 'consumption_tokens' });
+  const jobId = await openJob(tenant.teamId);
+  const errors: string[] = [];
+  const queue = new CallWriteQueue(gateway.database, 3600, { error: (_details, message) => errors.push(message) }, [10]);
+  const items = Array.from({ length: 6 }, () => admission(jobId, tenant.teamId, 100_000));
+  for (const verdict of await Promise.all(items.map((item) => queue.admit(item)))) assert.equal(verdict.kind, 'admitted');
+
+  const poison = settlement(admission(crypto.randomUUID(), tenant.teamId, 0), 0); // a job that does not exist: foreign key violation
+  const outcomes = await Promise.allSettled([
+    ...items.map((item) => queue.settle(settlement(item, 40_000))),
+    queue.settle(poison),
+    queue.settle(settlement(items[0]!, 40_000)),
+  ]);
+  assert.deepEqual(outcomes.map((outcome) => outcome.status), [...Array(6).fill('fulfilled'), 'rejected', 'fulfilled']);
+  assert.deepEqual(errors, ['call settlement failed after retries; its hold is released when it expires']);
+  const [job] = await gateway.database.query<{ total_calls: number; in_flight_calls: number }>('SELECT total_calls, in_flight_calls FROM jobs WHERE job_id = $1', [jobId]);
+  assert.deepEqual(job, { total_calls: 6, in_flight_calls: 0 });
+  const [calls] = await gateway.database.query<{ count: number }>('SELECT count(*)::int AS count FROM calls WHERE job_id = $1', [jobId]);
+  assert.equal(calls!.count, 6);
+  assert.equal((await ledgerState(gateway, tenant.teamId)).reservedMicro, 6 * 40_000);
+});
+
+test('settled() is null when idle and resolves only after every queued settlement is written', async () => {
+  const tenant = await createTenant(gateway, { credits: 10, budgetMode: 'job_based' });
+  const jobId = await openJob(tenant.teamId);
+  const queue = new CallWriteQueue(gateway.database, 3600);
+  assert.equal(queue.settled(), null);
+  const items = Array.from({ length: 30 }, () => admission(jobId, tenant.teamId, 0));
+  await Promise.all(items.map((item) => queue.admit(item)));
+  for (const item of items) void queue.settle(settlement(item, 0));
+  const barrier = queue.settled();
+  assert.ok(barrier);
+  await barrier;
+  const [job] = await gateway.database.query<{ total_calls: number }>('SELECT total_calls FROM jobs WHERE job_id = $1', [jobId]);
+  assert.equal(job!.total_calls, 30);
+  assert.equal(queue.settled(), null);
+});
