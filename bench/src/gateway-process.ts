@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,15 @@ import { join, resolve } from 'node:path';
 import { CORES, freePort, spawnPinned, waitForHttp, type PinnedProcess } from './pinned-process.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const BUNDLE = join(REPO_ROOT, 'apps/server/dist/saas-llm.mjs');
+let bundled = false;
+
+/** Builds the bundle `npm start` runs (scripts/bundle.mjs), once per benchmark process. */
+function ensureBundle(): void {
+  if (bundled) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/bundle.mjs')], { stdio: 'inherit' });
+  bundled = true;
+}
 
 /** What the gateway needs to run the same way again over the same data (restarts, cold start). */
 export interface GatewaySettings {
@@ -42,7 +52,7 @@ export function newGatewaySettings(options: { workers?: string; databaseUrl?: st
 }
 
 /**
- * Starts the real gateway — `saas-llm serve` through tsx, as `npm start` runs it — pinned to its cores,
+ * Starts the real gateway — `saas-llm serve` from the bundle, as `npm start` runs it — pinned to its cores,
  * in production mode (master key and encryption key set), and waits for `/health`.
  */
 export async function startGateway(settings: GatewaySettings, timeoutMs = 60_000): Promise<GatewayProcess> {
@@ -59,7 +69,8 @@ export async function startGateway(settings: GatewaySettings, timeoutMs = 60_000
     WORKERS: settings.workers,
     ...(settings.databaseUrl ? { DATABASE_URL: settings.databaseUrl } : {}),
   };
-  const gateway = spawnPinned('gateway', settings.cores, process.execPath, [...settings.nodeArgs, '--import', 'tsx', 'apps/server/src/cli/main.ts', 'serve'], { env, cwd: REPO_ROOT });
+  ensureBundle();
+  const gateway = spawnPinned('gateway', settings.cores, process.execPath, [...settings.nodeArgs, BUNDLE, 'serve'], { env, cwd: REPO_ROOT });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health`, timeoutMs, gateway);

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** apps/server/migrations from the sources; the copy beside the bundle when bundled (scripts/bundle.mjs). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../migrations/' : './migrations/', import.meta.url));
 // Arbitrary constant: every instance takes the same advisory lock, so concurrent starts apply migrations one at a time.
 const MIGRATION_LOCK_ID = 803_2026;
 

@@ -39,7 +39,9 @@ export class PgliteThreadDatabase implements Database {
 
   /** Starts the thread and waits until PGlite has opened `dataDir` (null: in memory). */
   static async open(dataDir: string | null): Promise<PgliteThreadDatabase> {
-    const worker = new Worker(new URL('./pglite-thread-worker.ts', import.meta.url), { workerData: { dataDir } });
+    // From the sources, the .ts file (tsx registers itself in workers); bundled, its own bundle beside this one.
+    const script = import.meta.url.endsWith('.ts') ? './pglite-thread-worker.ts' : './pglite-thread-worker.mjs';
+    const worker = new Worker(new URL(script, import.meta.url), { workerData: { dataDir } });
     const database = new PgliteThreadDatabase(worker);
     await new Promise<void>((resolveOpen, rejectOpen) => {
       database.pending.set(0, { resolve: () => resolveOpen(), reject: rejectOpen });

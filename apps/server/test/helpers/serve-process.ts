@@ -15,9 +15,13 @@ export interface ServeProcess {
   exited(): Promise<void>;
 }
 
-/** Starts the real CLI (`serve --demo`) and resolves once it printed its URL and the API reference line. */
-export function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the real CLI (`serve --demo`) and resolves once it printed its URL and the API reference line.
+ * `bundle`: the bundled entry (`scripts/bundle.mjs`, what `npm start` runs) instead of the sources through tsx.
+ */
+export function startServe(env: NodeJS.ProcessEnv, bundle?: string): Promise<ServeProcess> {
+  const args = bundle ? [bundle, 'serve', '--demo'] : ['--import', 'tsx', CLI_ENTRY, 'serve', '--demo'];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolvePromise, reject) => {
     // A server that never came up must not outlive the test.
