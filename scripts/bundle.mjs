@@ -28,6 +28,7 @@ await build({
   entryPoints: {
     'saas-llm': join(root, 'apps/server/src/cli/main.ts'),
     'pglite-thread-worker': join(root, 'apps/server/src/storage/pglite-thread-worker.ts'),
+    'token-count-thread': join(root, 'apps/server/src/gateway/token-count-thread.ts'),
   },
   outdir: staging,
   outExtension: { '.js': '.mjs' },

@@ -189,7 +189,6 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
   const adapters = new AdapterRegistry();
   const tokens = new TokenEstimator();
-  await tokens.warm();
   const calls = new CallRepository(db, 3600, logger);
   const pipeline = new CallPipeline({
     candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
@@ -248,6 +247,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
       await inFlight.waitForAll(CLOSE_WAIT_MS);
       await calls.settled();
       await adapters.close();
+      await tokens.close();
       await db.close();
     },
   };

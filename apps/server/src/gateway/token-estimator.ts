@@ -1,6 +1,5 @@
+import { Worker } from 'node:worker_threads';
 import type { ChatCompletionRequest } from '@saas-llm/protocol';
-
-type CountTokens = (text: string) => number;
 
 // Per-message framing tokens of OpenAI chat formats (role markers and separators).
 const TOKENS_PER_MESSAGE = 4;
@@ -9,68 +8,98 @@ const TOKENS_PER_IMAGE = 765;
 /**
  * Token counting for what upstreams don't report: usage of abandoned streams and of upstreams without
  * usage (then marked `estimated`), and the prompt size for context-window filtering and credit holds.
- * The tokenizer (o200k, ~0.5 s to load) is loaded on first exact count only; admission uses the cheap
- * character-based upper estimate so the hot path never waits for it.
+ * Admission uses the cheap character-based upper estimate, so the hot path never counts. Exact counts run
+ * on a thread started on first need (token-count-thread.ts): the tokenizer's load (~0.4 s, ~65 MB) then
+ * costs neither the server's start, nor its idle memory, nor a stall of its event loop.
  */
 export class TokenEstimator {
-  private tokenizer: Promise<CountTokens> | null = null;
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, { resolve(counts: number[]): void; reject(error: Error): void }>();
+  private nextId = 1;
 
-  /** A fast estimate of prompt tokens from characters (≈ 3 characters per token: errs high on purpose). */
+  /**
+   * A fast estimate of prompt tokens from characters (≈ 3 characters per token): high for prose; code,
+   * dense punctuation or CJK text can count more. It sizes credit holds; a call that turns out larger
+   * grows its hold at settlement as far as the balance allows (decision 002), so a low estimate never overspends.
+   */
   quickPromptTokens(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): number {
     let characters = 0;
-    let images = 0;
-    for (const message of request.messages) {
-      const content = (message as { content?: unknown }).content;
-      if (typeof content === 'string') characters += content.length;
-      else if (Array.isArray(content)) {
-        for (const part of content as Array<{ type?: string; text?: string }>) {
-          if (part.type === 'text' && typeof part.text === 'string') characters += part.text.length;
-          else images += 1;
-        }
-      }
-      const toolCalls = (message as { tool_calls?: unknown }).tool_calls;
-      if (toolCalls) characters += JSON.stringify(toolCalls).length;
-    }
-    if (request.tools) characters += JSON.stringify(request.tools).length;
-    return Math.ceil(characters / 3) + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE + 3;
+    const parts = promptParts(request);
+    for (const text of parts.texts) characters += text.length;
+    return Math.ceil(characters / 3) + request.messages.length * TOKENS_PER_MESSAGE + parts.images * TOKENS_PER_IMAGE + 3;
   }
 
   /** Exact prompt tokens with the o200k tokenizer. */
   async promptTokens(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): Promise<number> {
-    const count = await this.load();
-    let tokens = 3;
-    for (const message of request.messages) {
-      tokens += TOKENS_PER_MESSAGE;
-      const content = (message as { content?: unknown }).content;
-      if (typeof content === 'string') tokens += count(content);
-      else if (Array.isArray(content)) {
-        for (const part of content as Array<{ type?: string; text?: string }>) {
-          tokens += part.type === 'text' && typeof part.text === 'string' ? count(part.text) : TOKENS_PER_IMAGE;
-        }
-      }
-      const toolCalls = (message as { tool_calls?: unknown }).tool_calls;
-      if (toolCalls) tokens += count(JSON.stringify(toolCalls));
-    }
-    if (request.tools) tokens += count(JSON.stringify(request.tools));
-    return tokens;
-  }
-
-  /**
-   * Loads the tokenizer now. Parsing its ranks blocks the event loop for ~0.5 s, so the server pays that
-   * once at start instead of stalling every connection the first time a disconnected stream is metered.
-   */
-  async warm(): Promise<void> {
-    await this.load();
+    const parts = promptParts(request);
+    const counts = await this.count(parts.texts);
+    return counts.reduce((sum, count) => sum + count, 3 + request.messages.length * TOKENS_PER_MESSAGE + parts.images * TOKENS_PER_IMAGE);
   }
 
   /** Exact tokens of generated text. */
   async textTokens(text: string): Promise<number> {
     if (text.length === 0) return 0;
-    return (await this.load())(text);
+    return (await this.count([text]))[0]!;
   }
 
-  private load(): Promise<CountTokens> {
-    this.tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens as CountTokens);
-    return this.tokenizer;
+  /** Stops the counting thread (shutdown); a later count starts it again. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
   }
+
+  private count(texts: string[]): Promise<number[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    const worker = this.thread();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, texts });
+    });
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    // From the sources, the .ts file (tsx registers itself in workers); bundled, its own bundle beside this one.
+    const script = import.meta.url.endsWith('.ts') ? './token-count-thread.ts' : './token-count-thread.mjs';
+    const worker = new Worker(new URL(script, import.meta.url));
+    worker.unref();
+    worker.on('message', (response: { id: number; counts?: number[]; error?: string }) => {
+      const waiter = this.pending.get(response.id);
+      if (!waiter) return;
+      this.pending.delete(response.id);
+      if (response.counts) waiter.resolve(response.counts);
+      else waiter.reject(new Error(`token counting failed: ${response.error}`));
+    });
+    const failAll = (error: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the token counting thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** The texts of a prompt that are counted (contents, tool calls, tool definitions) and its images. */
+function promptParts(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): { texts: string[]; images: number } {
+  const texts: string[] = [];
+  let images = 0;
+  for (const message of request.messages) {
+    const content = (message as { content?: unknown }).content;
+    if (typeof content === 'string') texts.push(content);
+    else if (Array.isArray(content)) {
+      for (const part of content as Array<{ type?: string; text?: string }>) {
+        if (part.type === 'text' && typeof part.text === 'string') texts.push(part.text);
+        else images += 1;
+      }
+    }
+    const toolCalls = (message as { tool_calls?: unknown }).tool_calls;
+    if (toolCalls) texts.push(JSON.stringify(toolCalls));
+  }
+  if (request.tools) texts.push(JSON.stringify(request.tools));
+  return { texts, images };
 }
