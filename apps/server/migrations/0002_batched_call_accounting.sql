@@ -2,6 +2,10 @@
 -- one statement each. On embedded PGlite a top-level statement costs ~0.4 ms whatever it does, while a
 -- statement inside a function costs a fraction of that; batching also shares one commit.
 --
+-- Each function writes every job row and every team row it touches once per batch, with the batch's
+-- totals: updating one row once per call inside one transaction makes a chain of row versions that every
+-- later update walks (a batch of 50 calls on one job cost 11–18 ms per call that way).
+--
 -- Lock order, as on every money path: jobs, then reservations, then teams — each set locked up front in
 -- key order, so two batches (or a batch and a single-row path) never wait on each other in a cycle.
 
@@ -13,113 +17,199 @@ CREATE FUNCTION admit_calls(requests jsonb, hold_ttl_seconds integer) RETURNS js
 LANGUAGE plpgsql AS $$
 DECLARE
   request jsonb;
-  job record;
+  -- The batch's jobs and teams as parallel arrays (position = array_position of the id): their state as
+  -- read, updated in memory call by call, written once at the end.
+  job_ids uuid[];
+  job_teams text[];
+  job_statuses text[];
+  job_expired boolean[];
+  job_max_calls integer[];
+  job_calls integer[];
+  job_max_cost bigint[];
+  job_spent bigint[];
+  job_admitted integer[];
+  job_pending bigint[];
+  team_ids text[];
+  team_available bigint[];
+  team_held bigint[];
+  j integer;
+  t integer;
   worst bigint;
   hold bigint;
-  available bigint;
+  admitted integer[] := '{}';
+  ordinal integer := 0;
   verdicts jsonb := '[]'::jsonb;
 BEGIN
-  PERFORM 1 FROM jobs WHERE job_id IN (SELECT (e->>'job_id')::uuid FROM jsonb_array_elements(requests) e)
-    ORDER BY job_id FOR NO KEY UPDATE;
-  PERFORM 1 FROM teams WHERE team_id IN (SELECT e->>'team_id' FROM jsonb_array_elements(requests) e WHERE (e->>'hold_micro')::bigint > 0)
-    ORDER BY team_id FOR NO KEY UPDATE;
+  SELECT array_agg(job_id ORDER BY job_id), array_agg(team_id ORDER BY job_id), array_agg(status ORDER BY job_id),
+         array_agg(expires_at <= now() ORDER BY job_id), array_agg(max_calls ORDER BY job_id),
+         array_agg(total_calls + in_flight_calls ORDER BY job_id), array_agg(max_cost_nanos ORDER BY job_id),
+         array_agg(client_cost_nanos + pending_cost_nanos ORDER BY job_id)
+    INTO job_ids, job_teams, job_statuses, job_expired, job_max_calls, job_calls, job_max_cost, job_spent
+    FROM (SELECT * FROM jobs WHERE job_id IN (SELECT (e->>'job_id')::uuid FROM jsonb_array_elements(requests) e)
+           ORDER BY job_id FOR NO KEY UPDATE) locked;
+  SELECT array_agg(team_id ORDER BY team_id), array_agg(credits_allocated - credits_used - credits_reserved ORDER BY team_id)
+    INTO team_ids, team_available
+    FROM (SELECT * FROM teams WHERE team_id IN (SELECT e->>'team_id' FROM jsonb_array_elements(requests) e WHERE (e->>'hold_micro')::bigint > 0)
+           ORDER BY team_id FOR NO KEY UPDATE) locked;
+  job_admitted := array_fill(0, ARRAY[COALESCE(cardinality(job_ids), 0)]);
+  job_pending := array_fill(0::bigint, ARRAY[COALESCE(cardinality(job_ids), 0)]);
+  team_held := array_fill(0::bigint, ARRAY[COALESCE(cardinality(team_ids), 0)]);
+
   FOR request IN SELECT e FROM jsonb_array_elements(requests) e LOOP
+    ordinal := ordinal + 1;
     worst := (request->>'worst_cost_nanos')::bigint;
     hold := (request->>'hold_micro')::bigint;
-    SELECT j.team_id, j.status, j.expires_at, j.max_calls, j.total_calls, j.in_flight_calls, j.max_cost_nanos, j.client_cost_nanos, j.pending_cost_nanos
-      INTO job FROM jobs j WHERE j.job_id = (request->>'job_id')::uuid;
-    IF NOT FOUND OR job.team_id <> request->>'team_id' THEN
+    j := array_position(job_ids, (request->>'job_id')::uuid);
+    t := CASE WHEN hold > 0 THEN array_position(team_ids, request->>'team_id') END;
+    IF j IS NULL OR job_teams[j] <> request->>'team_id' THEN
       verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'job_not_found'));
-    ELSIF job.status NOT IN ('pending', 'in_progress') THEN
-      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'job_closed', 'status', job.status));
-    ELSIF job.expires_at <= now() THEN
+    ELSIF job_statuses[j] NOT IN ('pending', 'in_progress') THEN
+      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'job_closed', 'status', job_statuses[j]));
+    ELSIF job_expired[j] THEN
       verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'job_closed', 'status', 'expired'));
-    ELSIF job.max_calls IS NOT NULL AND job.total_calls + job.in_flight_calls >= job.max_calls THEN
-      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'max_calls', 'max_calls', job.max_calls));
-    ELSIF job.max_cost_nanos IS NOT NULL AND job.client_cost_nanos + job.pending_cost_nanos + worst > job.max_cost_nanos THEN
-      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'max_cost', 'max_cost_nanos', job.max_cost_nanos,
-        'spent_nanos', job.client_cost_nanos + job.pending_cost_nanos));
+    ELSIF job_max_calls[j] IS NOT NULL AND job_calls[j] >= job_max_calls[j] THEN
+      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'max_calls', 'max_calls', job_max_calls[j]));
+    ELSIF job_max_cost[j] IS NOT NULL AND job_spent[j] + worst > job_max_cost[j] THEN
+      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'max_cost', 'max_cost_nanos', job_max_cost[j], 'spent_nanos', job_spent[j]));
+    ELSIF hold > 0 AND (t IS NULL OR team_available[t] < hold) THEN
+      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'insufficient_credits', 'available_micro', COALESCE(team_available[t], 0)));
     ELSE
-      available := NULL;
+      job_calls[j] := job_calls[j] + 1;
+      job_spent[j] := job_spent[j] + worst;
+      job_admitted[j] := job_admitted[j] + 1;
+      job_pending[j] := job_pending[j] + worst;
       IF hold > 0 THEN
-        SELECT t.credits_allocated - t.credits_used - t.credits_reserved INTO available FROM teams t WHERE t.team_id = request->>'team_id';
+        team_available[t] := team_available[t] - hold;
+        team_held[t] := team_held[t] + hold;
+        admitted := admitted || ordinal;
       END IF;
-      IF hold > 0 AND (available IS NULL OR available < hold) THEN
-        verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'insufficient_credits', 'available_micro', COALESCE(available, 0)));
-      ELSE
-        UPDATE jobs SET status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END,
-               started_at = COALESCE(started_at, now()),
-               in_flight_calls = in_flight_calls + 1,
-               pending_cost_nanos = pending_cost_nanos + worst
-         WHERE job_id = (request->>'job_id')::uuid;
-        IF hold > 0 THEN
-          UPDATE teams SET credits_reserved = credits_reserved + hold WHERE team_id = request->>'team_id';
-          INSERT INTO reservations (reservation_id, team_id, job_id, call_id, amount, expires_at)
-          VALUES ((request->>'reservation_id')::uuid, request->>'team_id', (request->>'job_id')::uuid, (request->>'call_id')::uuid, hold,
-                  now() + make_interval(secs => hold_ttl_seconds));
-        END IF;
-        verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'admitted'));
-      END IF;
+      verdicts := verdicts || jsonb_build_array(jsonb_build_object('kind', 'admitted'));
     END IF;
   END LOOP;
+
+  FOR j IN 1 .. COALESCE(cardinality(job_ids), 0) LOOP
+    CONTINUE WHEN job_admitted[j] = 0;
+    UPDATE jobs SET status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END,
+           started_at = COALESCE(started_at, now()),
+           in_flight_calls = in_flight_calls + job_admitted[j],
+           pending_cost_nanos = pending_cost_nanos + job_pending[j]
+     WHERE job_id = job_ids[j];
+  END LOOP;
+  FOR t IN 1 .. COALESCE(cardinality(team_ids), 0) LOOP
+    CONTINUE WHEN team_held[t] = 0;
+    UPDATE teams SET credits_reserved = credits_reserved + team_held[t] WHERE team_id = team_ids[t];
+  END LOOP;
+  IF cardinality(admitted) > 0 THEN
+    INSERT INTO reservations (reservation_id, team_id, job_id, call_id, amount, expires_at)
+    SELECT (e->>'reservation_id')::uuid, e->>'team_id', (e->>'job_id')::uuid, (e->>'call_id')::uuid, (e->>'hold_micro')::bigint,
+           now() + make_interval(secs => hold_ttl_seconds)
+      FROM jsonb_array_elements(requests) WITH ORDINALITY AS r(e, ord)
+     WHERE r.ord = ANY(admitted);
+  END IF;
   RETURN verdicts;
 END $$;
 
 -- Settles a batch of finished calls. Each element: {call: a `calls` row as JSON (column names as keys),
 -- attempts: `call_attempts` rows, worst_cost_nanos, succeeded, model_group, metadata, reservation_id,
 -- actual_hold_micro}. Per call: the call and its attempts inserted, the job's totals updated, the hold
--- shrunk to what the call consumed (bounded by what is available: a balance never goes negative).
+-- shrunk (or grown) to what the call consumed, bounded by what is available: a balance never goes negative.
 -- A call already recorded is skipped, so a retried batch never counts a call twice. Returns how many
 -- calls it settled.
 CREATE FUNCTION settle_calls(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  item jsonb;
-  call_row jsonb;
-  held_amount bigint;
-  available bigint;
+  fresh uuid[];
+  hold record;
+  team_ids text[];
+  team_available bigint[];
+  team_change bigint[];
+  reservation_ids uuid[] := '{}';
+  reservation_changes bigint[] := '{}';
+  t integer;
   change bigint;
-  settled integer := 0;
 BEGIN
   PERFORM 1 FROM jobs WHERE job_id IN (SELECT (e->'call'->>'job_id')::uuid FROM jsonb_array_elements(batch) e)
     ORDER BY job_id FOR NO KEY UPDATE;
   PERFORM 1 FROM reservations WHERE reservation_id IN (SELECT (e->>'reservation_id')::uuid FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL)
     ORDER BY reservation_id FOR NO KEY UPDATE;
-  PERFORM 1 FROM teams WHERE team_id IN (SELECT e->'call'->>'team_id' FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL)
-    ORDER BY team_id FOR NO KEY UPDATE;
-  FOR item IN SELECT e FROM jsonb_array_elements(batch) e LOOP
-    call_row := item->'call';
-    INSERT INTO calls SELECT * FROM jsonb_populate_record(NULL::calls, call_row) ON CONFLICT (call_id) DO NOTHING;
-    CONTINUE WHEN NOT FOUND;
-    INSERT INTO call_attempts (call_id, attempt_number, deployment_alias, provider, status, http_status, error_class, error_message, latency_ms, started_at)
-    SELECT (call_row->>'call_id')::uuid, a.attempt_number, a.deployment_alias, a.provider, a.status, a.http_status, a.error_class, a.error_message, a.latency_ms, a.started_at
-      FROM jsonb_populate_recordset(NULL::call_attempts, item->'attempts') a;
-    UPDATE jobs SET in_flight_calls = in_flight_calls - 1,
-           pending_cost_nanos = pending_cost_nanos - (item->>'worst_cost_nanos')::bigint,
-           total_calls = total_calls + 1,
-           successful_calls = successful_calls + CASE WHEN (item->>'succeeded')::boolean THEN 1 ELSE 0 END,
-           failed_calls = failed_calls + CASE WHEN (item->>'succeeded')::boolean THEN 0 ELSE 1 END,
-           prompt_tokens = prompt_tokens + (call_row->>'prompt_tokens')::bigint,
-           completion_tokens = completion_tokens + (call_row->>'completion_tokens')::bigint,
-           total_tokens = total_tokens + (call_row->>'total_tokens')::bigint,
-           provider_cost_nanos = provider_cost_nanos + (call_row->>'provider_cost_nanos')::bigint,
-           client_cost_nanos = client_cost_nanos + (call_row->>'client_cost_nanos')::bigint,
-           total_latency_ms = total_latency_ms + COALESCE((call_row->>'latency_ms')::bigint, 0),
-           model_groups_used = CASE WHEN item->>'model_group' IS NULL OR item->>'model_group' = ANY(model_groups_used) THEN model_groups_used
-                                    ELSE array_append(model_groups_used, item->>'model_group') END,
-           metadata = CASE WHEN jsonb_typeof(item->'metadata') = 'object' THEN metadata || (item->'metadata') ELSE metadata END
-     WHERE job_id = (call_row->>'job_id')::uuid;
-    IF item->>'reservation_id' IS NOT NULL THEN
-      SELECT r.amount, t.credits_allocated - t.credits_used - t.credits_reserved INTO held_amount, available
-        FROM reservations r JOIN teams t ON t.team_id = r.team_id
-       WHERE r.reservation_id = (item->>'reservation_id')::uuid AND r.status = 'held';
-      IF FOUND THEN
-        change := LEAST((item->>'actual_hold_micro')::bigint, held_amount + GREATEST(0, available)) - held_amount;
-        UPDATE reservations SET amount = amount + change WHERE reservation_id = (item->>'reservation_id')::uuid;
-        UPDATE teams SET credits_reserved = credits_reserved + change WHERE team_id = call_row->>'team_id';
-      END IF;
-    END IF;
-    settled := settled + 1;
+  SELECT array_agg(team_id ORDER BY team_id), array_agg(credits_allocated - credits_used - credits_reserved ORDER BY team_id)
+    INTO team_ids, team_available
+    FROM (SELECT * FROM teams WHERE team_id IN (SELECT e->'call'->>'team_id' FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL)
+           ORDER BY team_id FOR NO KEY UPDATE) locked;
+  team_change := array_fill(0::bigint, ARRAY[COALESCE(cardinality(team_ids), 0)]);
+
+  WITH inserted AS (
+    INSERT INTO calls SELECT * FROM jsonb_populate_recordset(NULL::calls, (SELECT jsonb_agg(e->'call') FROM jsonb_array_elements(batch) e))
+    ON CONFLICT (call_id) DO NOTHING
+    RETURNING call_id)
+  SELECT COALESCE(array_agg(call_id), '{}') INTO fresh FROM inserted;
+  IF cardinality(fresh) = 0 THEN
+    RETURN 0;
+  END IF;
+
+  -- Only the calls inserted now count; the batch's own order decides metadata merges and group order.
+  INSERT INTO call_attempts (call_id, attempt_number, deployment_alias, provider, status, http_status, error_class, error_message, latency_ms, started_at)
+  SELECT (r.e->'call'->>'call_id')::uuid, a.attempt_number, a.deployment_alias, a.provider, a.status, a.http_status, a.error_class, a.error_message, a.latency_ms, a.started_at
+    FROM jsonb_array_elements(batch) AS r(e), jsonb_populate_recordset(NULL::call_attempts, r.e->'attempts') a
+   WHERE (r.e->'call'->>'call_id')::uuid = ANY(fresh);
+
+  WITH items AS (
+    SELECT r.ord, r.e AS item, (r.e->'call'->>'job_id')::uuid AS job_id
+      FROM jsonb_array_elements(batch) WITH ORDINALITY AS r(e, ord)
+     WHERE (r.e->'call'->>'call_id')::uuid = ANY(fresh)),
+  totals AS (
+    SELECT job_id, count(*)::integer AS calls, sum((item->>'worst_cost_nanos')::bigint) AS worst,
+           count(*) FILTER (WHERE (item->>'succeeded')::boolean)::integer AS succeeded,
+           sum((item->'call'->>'prompt_tokens')::bigint) AS prompt_tokens,
+           sum((item->'call'->>'completion_tokens')::bigint) AS completion_tokens,
+           sum((item->'call'->>'total_tokens')::bigint) AS total_tokens,
+           sum((item->'call'->>'provider_cost_nanos')::bigint) AS provider_cost,
+           sum((item->'call'->>'client_cost_nanos')::bigint) AS client_cost,
+           sum(COALESCE((item->'call'->>'latency_ms')::bigint, 0)) AS latency
+      FROM items GROUP BY job_id)
+  UPDATE jobs SET in_flight_calls = jobs.in_flight_calls - totals.calls,
+         pending_cost_nanos = jobs.pending_cost_nanos - totals.worst,
+         total_calls = jobs.total_calls + totals.calls,
+         successful_calls = jobs.successful_calls + totals.succeeded,
+         failed_calls = jobs.failed_calls + totals.calls - totals.succeeded,
+         prompt_tokens = jobs.prompt_tokens + totals.prompt_tokens,
+         completion_tokens = jobs.completion_tokens + totals.completion_tokens,
+         total_tokens = jobs.total_tokens + totals.total_tokens,
+         provider_cost_nanos = jobs.provider_cost_nanos + totals.provider_cost,
+         client_cost_nanos = jobs.client_cost_nanos + totals.client_cost,
+         total_latency_ms = jobs.total_latency_ms + totals.latency,
+         model_groups_used = jobs.model_groups_used || ARRAY(
+           SELECT g.name FROM (SELECT i.item->>'model_group' AS name, min(i.ord) AS first FROM items i
+                                WHERE i.job_id = totals.job_id AND i.item->>'model_group' IS NOT NULL GROUP BY 1) g
+            WHERE g.name <> ALL(jobs.model_groups_used) ORDER BY g.first),
+         metadata = jobs.metadata || COALESCE((
+           SELECT jsonb_object_agg(kv.key, kv.value ORDER BY i.ord) FROM items i, jsonb_each(i.item->'metadata') kv
+            WHERE i.job_id = totals.job_id AND (i.item->>'succeeded')::boolean AND jsonb_typeof(i.item->'metadata') = 'object'), '{}'::jsonb)
+    FROM totals
+   WHERE jobs.job_id = totals.job_id;
+
+  -- Holds in batch order: a hold grows only as far as its team's balance allows at that point.
+  FOR hold IN
+    SELECT h.reservation_id, h.amount, h.team_id, (b.e->>'actual_hold_micro')::bigint AS actual
+      FROM jsonb_array_elements(batch) WITH ORDINALITY AS b(e, ord)
+      JOIN reservations h ON h.reservation_id = (b.e->>'reservation_id')::uuid AND h.status = 'held'
+     WHERE (b.e->'call'->>'call_id')::uuid = ANY(fresh)
+     ORDER BY b.ord
+  LOOP
+    t := array_position(team_ids, hold.team_id);
+    CONTINUE WHEN t IS NULL;
+    change := LEAST(hold.actual, hold.amount + GREATEST(0, team_available[t])) - hold.amount;
+    team_available[t] := team_available[t] - change;
+    team_change[t] := team_change[t] + change;
+    reservation_ids := reservation_ids || hold.reservation_id;
+    reservation_changes := reservation_changes || change;
   END LOOP;
-  RETURN settled;
+  UPDATE reservations r SET amount = r.amount + c.change
+    FROM unnest(reservation_ids, reservation_changes) AS c(id, change)
+   WHERE r.reservation_id = c.id AND c.change <> 0;
+  FOR t IN 1 .. COALESCE(cardinality(team_ids), 0) LOOP
+    CONTINUE WHEN team_change[t] = 0;
+    UPDATE teams SET credits_reserved = credits_reserved + team_change[t] WHERE team_id = team_ids[t];
+  END LOOP;
+  RETURN cardinality(fresh);
 END $$;

@@ -119,3 +119,25 @@ test('settled() is null when idle and resolves only after every queued settlemen
   assert.equal(job!.total_calls, 30);
   assert.equal(queue.settled(), null);
 });
+
+test('one batch of settlements on one job: metadata merged in call order (the last call wins a key), model groups in first-use order, failed calls add no metadata', async () => {
+  const tenant = await createTenant(gateway, { credits: 10, budgetMode: 'job_based' });
+  const jobId = await openJob(tenant.teamId);
+  const queue = new CallWriteQueue(gateway.database, 3600);
+  const items = Array.from({ length: 4 }, () => admission(jobId, tenant.teamId, 0));
+  await Promise.all(items.map((item) => queue.admit(item)));
+  const settlements = items.map((item) => settlement(item, 0));
+  settlements[0]!.model_group = 'beta';
+  settlements[0]!.metadata = { step: 1, first: true };
+  settlements[1]!.model_group = 'alpha';
+  settlements[1]!.metadata = { step: 2 };
+  settlements[2]!.model_group = 'beta';
+  settlements[2]!.succeeded = false;
+  settlements[2]!.call.status = 'failed';
+  settlements[2]!.metadata = { step: 'failed call' };
+  settlements[3]!.model_group = 'gamma';
+  await Promise.all(settlements.map((item) => queue.settle(item)));
+  const [job] = await gateway.database.query<{ metadata: Record<string, unknown>; model_groups_used: string[]; successful_calls: number; failed_calls: number }>(
+    'SELECT metadata, model_groups_used, successful_calls, failed_calls FROM jobs WHERE job_id = $1', [jobId]);
+  assert.deepEqual(job, { metadata: { step: 2, first: true }, model_groups_used: ['beta', 'alpha', 'gamma'], successful_calls: 3, failed_calls: 1 });
+});
