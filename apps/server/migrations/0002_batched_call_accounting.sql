@@ -45,11 +45,11 @@ BEGIN
          array_agg(total_calls + in_flight_calls ORDER BY job_id), array_agg(max_cost_nanos ORDER BY job_id),
          array_agg(client_cost_nanos + pending_cost_nanos ORDER BY job_id)
     INTO job_ids, job_teams, job_statuses, job_expired, job_max_calls, job_calls, job_max_cost, job_spent
-    FROM (SELECT * FROM jobs WHERE job_id IN (SELECT (e->>'job_id')::uuid FROM jsonb_array_elements(requests) e)
+    FROM (SELECT * FROM jobs WHERE job_id = ANY(ARRAY(SELECT (e->>'job_id')::uuid FROM jsonb_array_elements(requests) e))
            ORDER BY job_id FOR NO KEY UPDATE) locked;
   SELECT array_agg(team_id ORDER BY team_id), array_agg(credits_allocated - credits_used - credits_reserved ORDER BY team_id)
     INTO team_ids, team_available
-    FROM (SELECT * FROM teams WHERE team_id IN (SELECT e->>'team_id' FROM jsonb_array_elements(requests) e WHERE (e->>'hold_micro')::bigint > 0)
+    FROM (SELECT * FROM teams WHERE team_id = ANY(ARRAY(SELECT e->>'team_id' FROM jsonb_array_elements(requests) e WHERE (e->>'hold_micro')::bigint > 0))
            ORDER BY team_id FOR NO KEY UPDATE) locked;
   job_admitted := array_fill(0, ARRAY[COALESCE(cardinality(job_ids), 0)]);
   job_pending := array_fill(0::bigint, ARRAY[COALESCE(cardinality(job_ids), 0)]);
@@ -119,22 +119,25 @@ CREATE FUNCTION settle_calls(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   fresh uuid[];
+  job_ids uuid[];
   hold record;
   team_ids text[];
   team_available bigint[];
   team_change bigint[];
-  reservation_ids uuid[] := '{}';
-  reservation_changes bigint[] := '{}';
+  reservation_ids uuid[];
   t integer;
   change bigint;
+  held_amount bigint;
+  held_team text;
 BEGIN
-  PERFORM 1 FROM jobs WHERE job_id IN (SELECT (e->'call'->>'job_id')::uuid FROM jsonb_array_elements(batch) e)
-    ORDER BY job_id FOR NO KEY UPDATE;
-  PERFORM 1 FROM reservations WHERE reservation_id IN (SELECT (e->>'reservation_id')::uuid FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL)
-    ORDER BY reservation_id FOR NO KEY UPDATE;
+  SELECT array_agg((e->'call'->>'job_id')::uuid), array_agg((e->>'reservation_id')::uuid) FILTER (WHERE e->>'reservation_id' IS NOT NULL)
+    INTO job_ids, reservation_ids
+    FROM jsonb_array_elements(batch) e;
+  PERFORM 1 FROM jobs WHERE job_id = ANY(job_ids) ORDER BY job_id FOR NO KEY UPDATE;
+  PERFORM 1 FROM reservations WHERE reservation_id = ANY(reservation_ids) ORDER BY reservation_id FOR NO KEY UPDATE;
   SELECT array_agg(team_id ORDER BY team_id), array_agg(credits_allocated - credits_used - credits_reserved ORDER BY team_id)
     INTO team_ids, team_available
-    FROM (SELECT * FROM teams WHERE team_id IN (SELECT e->'call'->>'team_id' FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL)
+    FROM (SELECT * FROM teams WHERE team_id = ANY(ARRAY(SELECT e->'call'->>'team_id' FROM jsonb_array_elements(batch) e WHERE e->>'reservation_id' IS NOT NULL))
            ORDER BY team_id FOR NO KEY UPDATE) locked;
   team_change := array_fill(0::bigint, ARRAY[COALESCE(cardinality(team_ids), 0)]);
 
@@ -186,30 +189,52 @@ BEGIN
            SELECT jsonb_object_agg(kv.key, kv.value ORDER BY i.ord) FROM items i, jsonb_each(i.item->'metadata') kv
             WHERE i.job_id = totals.job_id AND (i.item->>'succeeded')::boolean AND jsonb_typeof(i.item->'metadata') = 'object'), '{}'::jsonb)
     FROM totals
-   WHERE jobs.job_id = totals.job_id;
+   WHERE jobs.job_id = ANY(job_ids) AND jobs.job_id = totals.job_id;
 
-  -- Holds in batch order: a hold grows only as far as its team's balance allows at that point.
+  -- Holds in batch order: a hold grows only as far as its team's balance allows at that point. Each row is
+  -- found by its key: never a join the planner could turn into a scan of the whole (growing) table.
   FOR hold IN
-    SELECT h.reservation_id, h.amount, h.team_id, (b.e->>'actual_hold_micro')::bigint AS actual
+    SELECT (b.e->>'reservation_id')::uuid AS reservation_id, (b.e->>'actual_hold_micro')::bigint AS actual
       FROM jsonb_array_elements(batch) WITH ORDINALITY AS b(e, ord)
-      JOIN reservations h ON h.reservation_id = (b.e->>'reservation_id')::uuid AND h.status = 'held'
-     WHERE (b.e->'call'->>'call_id')::uuid = ANY(fresh)
+     WHERE b.e->>'reservation_id' IS NOT NULL AND (b.e->'call'->>'call_id')::uuid = ANY(fresh)
      ORDER BY b.ord
   LOOP
-    t := array_position(team_ids, hold.team_id);
+    SELECT r.amount, r.team_id INTO held_amount, held_team FROM reservations r WHERE r.reservation_id = hold.reservation_id AND r.status = 'held';
+    CONTINUE WHEN NOT FOUND;
+    t := array_position(team_ids, held_team);
     CONTINUE WHEN t IS NULL;
-    change := LEAST(hold.actual, hold.amount + GREATEST(0, team_available[t])) - hold.amount;
+    change := LEAST(hold.actual, held_amount + GREATEST(0, team_available[t])) - held_amount;
+    CONTINUE WHEN change = 0;
     team_available[t] := team_available[t] - change;
     team_change[t] := team_change[t] + change;
-    reservation_ids := reservation_ids || hold.reservation_id;
-    reservation_changes := reservation_changes || change;
+    UPDATE reservations SET amount = amount + change WHERE reservation_id = hold.reservation_id;
   END LOOP;
-  UPDATE reservations r SET amount = r.amount + c.change
-    FROM unnest(reservation_ids, reservation_changes) AS c(id, change)
-   WHERE r.reservation_id = c.id AND c.change <> 0;
   FOR t IN 1 .. COALESCE(cardinality(team_ids), 0) LOOP
     CONTINUE WHEN team_change[t] = 0;
     UPDATE teams SET credits_reserved = credits_reserved + team_change[t] WHERE team_id = team_ids[t];
   END LOOP;
   RETURN cardinality(fresh);
+END $$;
+
+-- One round of the write queue as one statement: the settlements, then the admissions (which then see
+-- them). Every row either part touches is locked first, jobs, reservations, teams, each in key order, so
+-- the round keeps the lock order of a single batch. Returns admit_calls' verdicts.
+CREATE FUNCTION account_calls(settlements jsonb, admissions jsonb, hold_ttl_seconds integer) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM jobs WHERE job_id = ANY(ARRAY(SELECT (e->'call'->>'job_id')::uuid FROM jsonb_array_elements(settlements) e
+                                               UNION SELECT (e->>'job_id')::uuid FROM jsonb_array_elements(admissions) e))
+    ORDER BY job_id FOR NO KEY UPDATE;
+  PERFORM 1 FROM reservations WHERE reservation_id = ANY(ARRAY(SELECT (e->>'reservation_id')::uuid FROM jsonb_array_elements(settlements) e WHERE e->>'reservation_id' IS NOT NULL))
+    ORDER BY reservation_id FOR NO KEY UPDATE;
+  PERFORM 1 FROM teams WHERE team_id = ANY(ARRAY(SELECT e->'call'->>'team_id' FROM jsonb_array_elements(settlements) e WHERE e->>'reservation_id' IS NOT NULL
+                                                 UNION SELECT e->>'team_id' FROM jsonb_array_elements(admissions) e WHERE (e->>'hold_micro')::bigint > 0))
+    ORDER BY team_id FOR NO KEY UPDATE;
+  IF jsonb_array_length(settlements) > 0 THEN
+    PERFORM settle_calls(settlements);
+  END IF;
+  IF jsonb_array_length(admissions) > 0 THEN
+    RETURN admit_calls(admissions, hold_ttl_seconds);
+  END IF;
+  RETURN '[]'::jsonb;
 END $$;

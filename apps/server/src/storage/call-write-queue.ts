@@ -113,9 +113,28 @@ export class CallWriteQueue {
     while (this.admissions.length > 0 || this.settlements.length > 0) {
       const settlements = this.settlements.splice(0, MAX_BATCH);
       const admissions = this.admissions.splice(0, MAX_BATCH);
+      if (settlements.length > 0 && admissions.length > 0 && await this.writeRound(settlements, admissions)) continue;
       if (settlements.length > 0) await this.writeSettlements(settlements);
       if (admissions.length > 0) await this.writeAdmissions(admissions);
     }
+  }
+
+  /**
+   * Settlements and admissions as one statement (`account_calls`): one round trip and one commit. False
+   * when it failed: nothing of it was applied, and each kind is then written on its own, element by element.
+   */
+  private async writeRound(settlements: Array<Pending<SettlementItem, void>>, admissions: Array<Pending<AdmissionItem, AdmissionVerdict>>): Promise<boolean> {
+    let verdicts: AdmissionVerdict[];
+    try {
+      const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT account_calls($1::jsonb, $2::jsonb, $3::int) AS verdicts',
+        [JSON.stringify(settlements.map((pending) => pending.item)), JSON.stringify(admissions.map((pending) => pending.item)), this.holdTtlSeconds]);
+      verdicts = parseVerdicts(rows[0]?.verdicts, admissions.length);
+    } catch {
+      return false;
+    }
+    for (const pending of settlements) pending.resolve();
+    admissions.forEach((pending, index) => pending.resolve(verdicts[index]!));
+    return true;
   }
 
   private async writeAdmissions(batch: Array<Pending<AdmissionItem, AdmissionVerdict>>): Promise<void> {
@@ -135,10 +154,7 @@ export class CallWriteQueue {
 
   private async admitBatch(items: AdmissionItem[]): Promise<AdmissionVerdict[]> {
     const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT admit_calls($1::jsonb, $2::int) AS verdicts', [JSON.stringify(items), this.holdTtlSeconds]);
-    const verdicts = rows[0]?.verdicts;
-    const parsed = typeof verdicts === 'string' ? JSON.parse(verdicts) as AdmissionVerdict[] : verdicts;
-    if (!Array.isArray(parsed) || parsed.length !== items.length) throw new Error('admit_calls returned a verdict count that does not match its batch');
-    return parsed;
+    return parseVerdicts(rows[0]?.verdicts, items.length);
   }
 
   private async writeSettlements(batch: Array<Pending<SettlementItem, void>>): Promise<void> {
@@ -169,4 +185,10 @@ export class CallWriteQueue {
       this.settleBatch([pending.item]).then(() => pending.resolve(), (failure: unknown) => this.retryLater(pending, failure));
     }, delay).unref();
   }
+}
+
+function parseVerdicts(value: AdmissionVerdict[] | string | undefined, expected: number): AdmissionVerdict[] {
+  const verdicts = typeof value === 'string' ? JSON.parse(value) as AdmissionVerdict[] : value;
+  if (!Array.isArray(verdicts) || verdicts.length !== expected) throw new Error('the database returned a verdict count that does not match its batch');
+  return verdicts;
 }
