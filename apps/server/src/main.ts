@@ -17,9 +17,19 @@ export interface RunningServer {
  */
 export async function startServer(config: Config = loadConfig(), afterListen?: (container: Container, url: string) => Promise<void>): Promise<RunningServer> {
   const db = await openDatabase(config);
-  const container = await buildContainer(config, db);
+  const container = await buildContainer(config, db).catch(async (error: unknown) => {
+    await db.close().catch(() => undefined);
+    throw error;
+  });
   const app = await buildApp(container);
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // The database thread would keep a process that cannot serve alive (a port in use, say): release it.
+    await app.close().catch(() => undefined);
+    await container.close().catch(() => undefined);
+    throw error;
+  }
   container.sweepers.start(config.sweepIntervalMs);
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const address = app.server.address();

@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +91,20 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
     const production = await runCli(['serve'], cliEnv(dataDir, { NODE_ENV: 'production' }));
     assert.equal(production.code, 1);
     assert.match(production.stderr, /SAAS_LLM_ENCRYPTION_KEY/);
+  });
+
+  test('a port already in use: serve says so and exits instead of hanging on its open database', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const result = await runCli(['serve'], cliEnv(mkdtempSync(join(tmpdir(), 'saas-llm-port-')), { PORT: String(port) }));
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /EADDRINUSE/);
+      assert.ok(Date.now() - started < 60_000);
+    } finally {
+      blocker.close();
+    }
   });
 });
