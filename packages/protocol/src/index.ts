@@ -9,3 +9,5 @@ export * from './chat.ts';
 export * from './chat-response.ts';
 export * from './embeddings.ts';
 export * from './catalog.ts';
+export * from './llm-call-fast-parse.ts';
+export * from './uuid-params-fast-parse.ts';

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { bufferedRequest } from './buffered-request.ts';
 import { CallDeadline } from './call-deadline.ts';
 import { resolveTimeouts, type CallOptions, type DeploymentTarget, type UpstreamHeaders, type UpstreamTimeouts } from './provider-adapter.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -55,8 +56,32 @@ export function parseJsonBody(text: string, what: string): Record<string, unknow
   return value as Record<string, unknown>;
 }
 
-/** Where a request goes, as pool key, path and the host to redact; a bad base URL is the operator's configuration error. */
-export function locateUpstream(apiBase: string, pathSuffix: string): Pick<UpstreamRequest, 'origin' | 'path' | 'host'> {
+type Location = Pick<UpstreamRequest, 'origin' | 'path' | 'host'>;
+/** Located upstreams by base URL, then path: a handful of deployments, asked on every call. */
+const located = new Map<string, Map<string, Location>>();
+/** Bound on the base URLs kept (cleared when full): they come from the catalog, so this is not reached in practice. */
+const LOCATED_LIMIT = 1000;
+
+/**
+ * Where a request goes, as pool key, path and the host to redact; a bad base URL is the operator's configuration
+ * error. Cached: parsing the base URL on every call showed in profiles.
+ */
+export function locateUpstream(apiBase: string, pathSuffix: string): Location {
+  let paths = located.get(apiBase);
+  let location = paths?.get(pathSuffix);
+  if (location === undefined) {
+    location = Object.freeze(parseLocation(apiBase, pathSuffix));
+    if (paths === undefined) {
+      if (located.size >= LOCATED_LIMIT) located.clear();
+      located.set(apiBase, (paths = new Map()));
+    }
+    if (paths.size >= LOCATED_LIMIT) paths.clear();
+    paths.set(pathSuffix, location);
+  }
+  return location;
+}
+
+function parseLocation(apiBase: string, pathSuffix: string): Location {
   if (!URL.canParse(apiBase)) throw new UpstreamError('not_found', 'The deployment\'s API base URL is not a valid URL.');
   const base = new URL(apiBase);
   const [suffixPath, suffixQuery] = pathSuffix.split('?', 2);
@@ -77,18 +102,20 @@ function send(pools: UpstreamPools, request: UpstreamRequest, deadline: CallDead
 /**
  * One non-streaming request/response under the attempt's deadline (only the total and connect limits
  * apply: a non-streaming upstream sends headers when it is done). Non-2xx answers are thrown as mapped.
+ * The answer is read into memory without a body stream (`bufferedRequest`).
  */
 export async function exchangeJson(
   pools: UpstreamPools, request: UpstreamRequest, target: DeploymentTarget, options: CallOptions | undefined, mapError: ErrorMapper = errorFromResponse,
-): Promise<{ response: Dispatcher.ResponseData; text: string }> {
+): Promise<{ response: Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'>; text: string }> {
   const timeouts = resolveTimeouts(target, options);
   const deadline = new CallDeadline(timeouts, options?.signal, { watchFirstByte: false });
   try {
-    const response = await send(pools, request, deadline, timeouts);
+    const pool = pools.get(request.origin, timeouts.connectMs);
+    const response = await bufferedRequest(pool, { method: 'POST', path: request.path, headers: request.headers, body: request.body }, deadline.signal, ERROR_BODY_LIMIT);
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw mapError(response.statusCode, response.headers, await readErrorBody(response.body), { apiKey: target.apiKey, host: request.host });
+      throw mapError(response.statusCode, response.headers, response.text, { apiKey: target.apiKey, host: request.host });
     }
-    return { response, text: await response.body.text() };
+    return { response, text: response.text };
   } catch (error) {
     throw deadline.failure ?? errorFromTransport(error, timeouts);
   } finally {

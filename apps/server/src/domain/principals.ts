@@ -27,9 +27,12 @@ export interface AdminAuthenticator {
   authenticate(credentials: { bearer: string | null; adminKey: string | null; sessionCookie: string | null }): Promise<AdminActor | null>;
 }
 
-/** Port: turns a virtual key into its key record; null when missing, unknown, revoked or expired. */
+/**
+ * Port: turns a virtual key into its key record; null when missing, unknown, revoked or expired. Answers
+ * from memory come back synchronously (no promise on the per-request path); lookups as a promise.
+ */
 export interface VirtualKeyAuthenticator {
-  authenticate(rawKey: string): Promise<AuthenticatedKey | null>;
+  authenticate(rawKey: string): AuthenticatedKey | null | Promise<AuthenticatedKey | null>;
 }
 
 export interface AuditEntry {

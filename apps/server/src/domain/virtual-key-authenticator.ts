@@ -68,7 +68,8 @@ export class CachingKeyAuthenticator implements VirtualKeyAuthenticator, Virtual
     this.now = options.now ?? Date.now;
   }
 
-  async authenticate(rawKey: string): Promise<AuthenticatedKey | null> {
+  /** A cache hit is answered synchronously; a miss waits for the lookup. */
+  authenticate(rawKey: string): AuthenticatedKey | null | Promise<AuthenticatedKey | null> {
     if (!looksLikeVirtualKey(rawKey)) return null;
     const keyHash = hashVirtualKey(rawKey);
     const cached = this.entries.get(keyHash);
@@ -80,8 +81,7 @@ export class CachingKeyAuthenticator implements VirtualKeyAuthenticator, Virtual
         return this.accept(cached, now);
       }
     }
-    const fresh = await this.load(keyHash);
-    return this.accept(fresh, this.now());
+    return this.load(keyHash).then((fresh) => this.accept(fresh, this.now()));
   }
 
   forgetKey(keyId: string): void {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from './errors.ts';
 
 /** Every virtual key starts with this; the rest is base62 randomness. */
@@ -28,9 +28,9 @@ export function generateVirtualKey(): GeneratedKey {
   return { rawKey, keyHash: hashVirtualKey(rawKey), prefix: rawKey.slice(0, VIRTUAL_KEY_PREFIX.length + DISPLAY_RANDOM_CHARS) };
 }
 
-/** SHA-256 (hex) of a raw key: what the database stores and the cache is keyed by. */
+/** SHA-256 (hex) of a raw key: what the database stores and the cache is keyed by. One-shot: no Hash object per request. */
 export function hashVirtualKey(rawKey: string): string {
-  return createHash('sha256').update(rawKey).digest('hex');
+  return hash('sha256', rawKey, 'hex');
 }
 
 /** Cheap shape check, so garbage never costs a hash, a cache slot or a database query. */

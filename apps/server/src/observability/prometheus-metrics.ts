@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRecord } from '../domain/calls.ts';
 import type { CallObserver } from '../gateway/call-observer.ts';
+import { CounterFamily, HistogramFamily } from './metric-series.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
@@ -18,29 +19,29 @@ export interface ScrapeSources {
  */
 export class GatewayMetrics implements CallObserver {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
-  private readonly overheadSeconds: Histogram<'route'>;
-  private readonly upstreamSeconds: Histogram<'deployment' | 'provider' | 'outcome'>;
-  private readonly upstreamErrors: Counter<'deployment' | 'provider' | 'kind'>;
-  private readonly calls: Counter<'model_group' | 'status' | 'stream'>;
-  private readonly tokens: Counter<'model_group' | 'kind'>;
-  private readonly clientCost: Counter<'model_group'>;
-  private readonly unpriced: Counter<'deployment'>;
+  private readonly requests: CounterFamily<'method' | 'route' | 'status'>;
+  private readonly requestSeconds: HistogramFamily<'method' | 'route' | 'status'>;
+  private readonly overheadSeconds: HistogramFamily<'route'>;
+  private readonly upstreamSeconds: HistogramFamily<'deployment' | 'provider' | 'outcome'>;
+  private readonly upstreamErrors: CounterFamily<'deployment' | 'provider' | 'kind'>;
+  private readonly calls: CounterFamily<'model_group' | 'status' | 'stream'>;
+  private readonly tokens: CounterFamily<'model_group' | 'kind'>;
+  private readonly clientCost: CounterFamily<'model_group'>;
+  private readonly unpriced: CounterFamily<'deployment'>;
   private readonly creditsCharged: Counter;
 
   constructor(sources: ScrapeSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'saas_llm_process_' });
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'saas_llm_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers });
-    this.requestSeconds = new Histogram({ name: 'saas_llm_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers });
-    this.overheadSeconds = new Histogram({ name: 'saas_llm_gateway_overhead_seconds', help: 'Time spent in the gateway itself (total minus upstream)', labelNames: ['route'], buckets: OVERHEAD_BUCKETS, registers });
-    this.upstreamSeconds = new Histogram({ name: 'saas_llm_upstream_attempt_duration_seconds', help: 'Upstream attempt latency per deployment', labelNames: ['deployment', 'provider', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.upstreamErrors = new Counter({ name: 'saas_llm_upstream_errors_total', help: 'Failed upstream attempts per deployment and error kind', labelNames: ['deployment', 'provider', 'kind'], registers });
-    this.calls = new Counter({ name: 'saas_llm_calls_total', help: 'LLM calls by model group and outcome', labelNames: ['model_group', 'status', 'stream'], registers });
-    this.tokens = new Counter({ name: 'saas_llm_tokens_total', help: 'Tokens metered', labelNames: ['model_group', 'kind'], registers });
-    this.clientCost = new Counter({ name: 'saas_llm_client_cost_usd_total', help: 'What tenants were priced, USD', labelNames: ['model_group'], registers });
-    this.unpriced = new Counter({ name: 'saas_llm_unpriced_calls_total', help: 'Calls with no deployment price and no shipped price (recorded at cost 0)', labelNames: ['deployment'], registers });
+    this.requests = new CounterFamily('saas_llm_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status'], registers);
+    this.requestSeconds = new HistogramFamily('saas_llm_http_request_duration_seconds', 'HTTP request latency', ['method', 'route', 'status'], LATENCY_BUCKETS, registers);
+    this.overheadSeconds = new HistogramFamily('saas_llm_gateway_overhead_seconds', 'Time spent in the gateway itself (total minus upstream)', ['route'], OVERHEAD_BUCKETS, registers);
+    this.upstreamSeconds = new HistogramFamily('saas_llm_upstream_attempt_duration_seconds', 'Upstream attempt latency per deployment', ['deployment', 'provider', 'outcome'], LATENCY_BUCKETS, registers);
+    this.upstreamErrors = new CounterFamily('saas_llm_upstream_errors_total', 'Failed upstream attempts per deployment and error kind', ['deployment', 'provider', 'kind'], registers);
+    this.calls = new CounterFamily('saas_llm_calls_total', 'LLM calls by model group and outcome', ['model_group', 'status', 'stream'], registers);
+    this.tokens = new CounterFamily('saas_llm_tokens_total', 'Tokens metered', ['model_group', 'kind'], registers);
+    this.clientCost = new CounterFamily('saas_llm_client_cost_usd_total', 'What tenants were priced, USD', ['model_group'], registers);
+    this.unpriced = new CounterFamily('saas_llm_unpriced_calls_total', 'Calls with no deployment price and no shipped price (recorded at cost 0)', ['deployment'], registers);
     this.creditsCharged = new Counter({ name: 'saas_llm_credits_charged_total', help: 'Credits charged when jobs closed', registers });
     new Gauge({ name: 'saas_llm_active_streams', help: 'Streams being relayed now', registers, collect() { this.set(sources.activeStreams()); } });
     new Gauge({
@@ -56,22 +57,22 @@ export class GatewayMetrics implements CallObserver {
 
   /** One finished HTTP request; `route` is the route pattern, never the raw URL (bounded label values). */
   httpRequest(method: string, route: string, status: number, totalMs: number, upstreamMs: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.requestSeconds.observe(labels, totalMs / 1000);
-    if (route.startsWith('/api/jobs') || route.startsWith('/v1')) this.overheadSeconds.observe({ route }, Math.max(0, totalMs - upstreamMs) / 1000);
+    const statusLabel = String(status);
+    this.requests.series(method, route, statusLabel).inc();
+    this.requestSeconds.series(method, route, statusLabel).observe(totalMs / 1000);
+    if (route.startsWith('/api/jobs') || route.startsWith('/v1')) this.overheadSeconds.series(route).observe(Math.max(0, totalMs - upstreamMs) / 1000);
   }
 
   callSettled(call: CallRecord): void {
     const group = call.modelGroup ?? call.requestedModel;
-    this.calls.inc({ model_group: group, status: call.status, stream: String(call.stream) });
-    this.tokens.inc({ model_group: group, kind: 'prompt' }, call.promptTokens);
-    this.tokens.inc({ model_group: group, kind: 'completion' }, call.completionTokens);
-    this.clientCost.inc({ model_group: group }, call.clientCostNanos / 1e9);
-    if (call.unpriced && call.deploymentAlias) this.unpriced.inc({ deployment: call.deploymentAlias });
+    this.calls.series(group, call.status, String(call.stream)).inc();
+    this.tokens.series(group, 'prompt').inc(call.promptTokens);
+    this.tokens.series(group, 'completion').inc(call.completionTokens);
+    this.clientCost.series(group).inc(call.clientCostNanos / 1e9);
+    if (call.unpriced && call.deploymentAlias) this.unpriced.series(call.deploymentAlias).inc();
     for (const attempt of call.attempts) {
-      this.upstreamSeconds.observe({ deployment: attempt.deploymentAlias, provider: attempt.provider, outcome: attempt.status }, attempt.latencyMs / 1000);
-      if (attempt.status === 'failed') this.upstreamErrors.inc({ deployment: attempt.deploymentAlias, provider: attempt.provider, kind: attempt.errorClass ?? 'unknown' });
+      this.upstreamSeconds.series(attempt.deploymentAlias, attempt.provider, attempt.status).observe(attempt.latencyMs / 1000);
+      if (attempt.status === 'failed') this.upstreamErrors.series(attempt.deploymentAlias, attempt.provider, attempt.errorClass ?? 'unknown').inc();
     }
   }
 

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMIN_SESSION_COOKIE, HEADERS } from '@saas-llm/protocol';
 import { DomainError } from '../../domain/errors.ts';
-import type { AdminAuthenticator, AuditSink, VirtualKeyAuthenticator } from '../../domain/principals.ts';
+import type { AdminAuthenticator, AuditSink, AuthenticatedKey, VirtualKeyAuthenticator } from '../../domain/principals.ts';
 import { redactSecrets } from '../../domain/redaction.ts';
 import { AuthFailureThrottle } from '../../domain/auth-failure-throttle.ts';
+import { matchedRoute } from './request-context.ts';
 
 export interface AuthDependencies {
   admin: AdminAuthenticator;
@@ -16,14 +17,25 @@ export interface AuthDependencies {
 const INVALID_KEY_MESSAGE = 'Invalid API key: it is missing, unknown, revoked or expired.';
 const ADMIN_REQUIRED_MESSAGE = 'Admin authentication required: send the master key or an admin session token.';
 
+const BEARER = /^Bearer\s+/i;
+const COOKIE_SEPARATOR = /;\s*/;
+const SESSION_COOKIE_PREFIX = `${ADMIN_SESSION_COOKIE}=`;
+
+type Credentials = ReturnType<typeof credentialsOf>;
+type RouteSpec = NonNullable<FastifyContextConfig['route']>;
+
 export function credentialsOf(request: FastifyRequest): { bearer: string | null; adminKey: string | null; apiKey: string | null; sessionCookie: string | null } {
   const authorization = request.headers.authorization;
-  const bearer = typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() || null : null;
+  const bearer = typeof authorization === 'string' && BEARER.test(authorization) ? authorization.replace(BEARER, '').trim() || null : null;
   const adminKey = headerValue(request.headers[HEADERS.adminKey]);
   const apiKey = headerValue(request.headers[HEADERS.apiKey]);
   const cookie = headerValue(request.headers.cookie);
-  const sessionCookie = cookie?.split(/;\s*/).find((part) => part.startsWith(`${ADMIN_SESSION_COOKIE}=`))?.slice(ADMIN_SESSION_COOKIE.length + 1) ?? null;
+  const sessionCookie = cookie?.split(COOKIE_SEPARATOR).find((part) => part.startsWith(SESSION_COOKIE_PREFIX))?.slice(SESSION_COOKIE_PREFIX.length) ?? null;
   return { bearer, adminKey, apiKey, sessionCookie };
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
@@ -38,45 +50,62 @@ function headerValue(value: string | string[] | undefined): string | null {
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void {
   const keyFailures = deps.keyFailures ?? new AuthFailureThrottle();
-  app.addHook('preHandler', async (request) => {
-    const route = request.routeOptions.config.route;
-    if (!route || route.auth === 'public') return;
+  // Callback-style, so a virtual key answered from the cache costs no promise: the admin paths stay async.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const route = matchedRoute(request).spec;
+    if (!route || route.auth === 'public') return done();
     const credentials = credentialsOf(request);
-    if (route.auth === 'admin' || route.auth === 'admin_or_key') {
-      const actor = await deps.admin.authenticate(credentials);
-      if (actor) {
-        if (route.access !== 'read' && actor.role === 'viewer') throw new DomainError('forbidden', 'Your admin role (viewer) is read-only.');
-        if (route.access === 'owner' && actor.role !== 'owner') throw new DomainError('forbidden', 'Only an owner may do this.');
-        request.principal = { kind: 'admin', actor };
-        return;
-      }
-      if (route.auth === 'admin') throw new DomainError('invalid_api_key', ADMIN_REQUIRED_MESSAGE);
+    const authenticated = route.auth === 'virtual_key' ? authenticateKey(request, credentials) : authenticateAdminOrKey(request, route, credentials);
+    if (authenticated) authenticated.then(() => done(), done);
+    else done();
+  });
+
+  async function authenticateAdminOrKey(request: FastifyRequest, route: RouteSpec, credentials: Credentials): Promise<void> {
+    const actor = await deps.admin.authenticate(credentials);
+    if (actor) {
+      if (route.access !== 'read' && actor.role === 'viewer') throw new DomainError('forbidden', 'Your admin role (viewer) is read-only.');
+      if (route.access === 'owner' && actor.role !== 'owner') throw new DomainError('forbidden', 'Only an owner may do this.');
+      request.principal = { kind: 'admin', actor };
+      return;
     }
+    if (route.auth === 'admin') throw new DomainError('invalid_api_key', ADMIN_REQUIRED_MESSAGE);
+    await authenticateKey(request, credentials);
+  }
+
+  /** Sets the team principal; synchronous when the key is answered from memory, else a promise. Throws when refused. */
+  function authenticateKey(request: FastifyRequest, credentials: Credentials): Promise<void> | undefined {
     const rawKey = credentials.bearer ?? credentials.apiKey;
     keyFailures.assertAllowed(request.ip);
-    const key = rawKey ? await deps.keys.authenticate(rawKey) : null;
+    if (!rawKey) throw new DomainError('invalid_api_key', INVALID_KEY_MESSAGE);
+    const found = deps.keys.authenticate(rawKey);
+    if (isPromise(found)) return found.then((key) => acceptKey(request, key));
+    acceptKey(request, found);
+    return undefined;
+  }
+
+  function acceptKey(request: FastifyRequest, key: AuthenticatedKey | null): void {
     if (!key) {
-      if (rawKey) keyFailures.recordFailure(request.ip);
+      keyFailures.recordFailure(request.ip);
       throw new DomainError('invalid_api_key', INVALID_KEY_MESSAGE);
     }
     request.principal = { kind: 'team', key };
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const route = request.routeOptions.config.route;
+  // Callback-style: only admin mutations wait (for their audit row); every other response passes straight on.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const { url, spec: route } = matchedRoute(request);
     const principal = request.principal;
-    if (!route || route.access === 'read' || principal?.kind !== 'admin') return payload;
-    await deps.audit.record({
+    if (!route || route.access === 'read' || principal?.kind !== 'admin') return done(null, payload);
+    deps.audit.record({
       actor: principal.actor,
-      action: `${request.method} ${request.routeOptions.url ?? request.url}`,
+      action: `${request.method} ${url ?? request.url}`,
       resourceType: route.resourceType,
       resourceId: resourceIdOf(request.params, payload),
       ip: request.ip ?? null,
       userAgent: headerValue(request.headers['user-agent']),
       diff: redactSecrets(request.body ?? null),
       statusCode: reply.statusCode,
-    });
-    return payload;
+    }).then(() => done(null, payload), done);
   });
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { matchedRoute } from './request-context.ts';
 
 /** The routes that make LLM calls: they read nothing a queued settlement changes before their own admission. */
 const CALL_ROUTES = new Set([
@@ -13,7 +14,7 @@ const CALL_ROUTES = new Set([
  */
 export function registerReadAfterWrite(app: FastifyInstance, settled: () => Promise<void> | null): void {
   app.addHook('onRequest', (request, _reply, done) => {
-    if (CALL_ROUTES.has(request.routeOptions.url ?? '')) return done();
+    if (CALL_ROUTES.has(matchedRoute(request).url ?? '')) return done();
     const pending = settled();
     if (!pending) return done();
     pending.then(() => done(), done);
