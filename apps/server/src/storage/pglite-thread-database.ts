@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Database, Transaction } from './database.ts';
 import { deserializeError, type ThreadRequest, type ThreadResponse } from './pglite-thread-protocol.ts';
@@ -37,8 +39,17 @@ export class PgliteThreadDatabase implements Database {
     worker.on('exit', (code) => failAll(new Error(`the database thread exited (code ${code})`)));
   }
 
-  /** Starts the thread and waits until PGlite has opened `dataDir` (null: in memory). */
+  /**
+   * Starts the thread and waits until PGlite has opened `dataDir` (null: in memory). A fresh directory is
+   * first initialised on a throwaway thread: initdb in WebAssembly leaves ~300 MB in the heap of the thread
+   * that ran it (measured: 584 MB RSS kept that way, 306 MB after reopening on a new thread).
+   */
   static async open(dataDir: string | null): Promise<PgliteThreadDatabase> {
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await (await PgliteThreadDatabase.start(dataDir)).close();
+    return PgliteThreadDatabase.start(dataDir);
+  }
+
+  private static async start(dataDir: string | null): Promise<PgliteThreadDatabase> {
     // From the sources, the .ts file (tsx registers itself in workers); bundled, its own bundle beside this one.
     const script = import.meta.url.endsWith('.ts') ? './pglite-thread-worker.ts' : './pglite-thread-worker.mjs';
     const worker = new Worker(new URL(script, import.meta.url), { workerData: { dataDir } });
