@@ -23,17 +23,18 @@ export class TokenEstimator {
    * grows its hold at settlement as far as the balance allows (decision 002), so a low estimate never overspends.
    */
   quickPromptTokens(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): number {
+    // On every call: counts lengths on the way, without collecting the texts.
     let characters = 0;
-    const parts = promptParts(request);
-    for (const text of parts.texts) characters += text.length;
-    return Math.ceil(characters / 3) + request.messages.length * TOKENS_PER_MESSAGE + parts.images * TOKENS_PER_IMAGE + 3;
+    const images = forEachPromptText(request, (text) => { characters += text.length; });
+    return Math.ceil(characters / 3) + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE + 3;
   }
 
   /** Exact prompt tokens with the o200k tokenizer. */
   async promptTokens(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): Promise<number> {
-    const parts = promptParts(request);
-    const counts = await this.count(parts.texts);
-    return counts.reduce((sum, count) => sum + count, 3 + request.messages.length * TOKENS_PER_MESSAGE + parts.images * TOKENS_PER_IMAGE);
+    const texts: string[] = [];
+    const images = forEachPromptText(request, (text) => { texts.push(text); });
+    const counts = await this.count(texts);
+    return counts.reduce((sum, count) => sum + count, 3 + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE);
   }
 
   /** Exact tokens of generated text. */
@@ -84,22 +85,21 @@ export class TokenEstimator {
   }
 }
 
-/** The texts of a prompt that are counted (contents, tool calls, tool definitions) and its images. */
-function promptParts(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>): { texts: string[]; images: number } {
-  const texts: string[] = [];
+/** Visits the texts of a prompt that are counted (contents, tool calls, tool definitions); returns its image count. */
+function forEachPromptText(request: Pick<ChatCompletionRequest, 'messages' | 'tools'>, visit: (text: string) => void): number {
   let images = 0;
   for (const message of request.messages) {
     const content = (message as { content?: unknown }).content;
-    if (typeof content === 'string') texts.push(content);
+    if (typeof content === 'string') visit(content);
     else if (Array.isArray(content)) {
       for (const part of content as Array<{ type?: string; text?: string }>) {
-        if (part.type === 'text' && typeof part.text === 'string') texts.push(part.text);
+        if (part.type === 'text' && typeof part.text === 'string') visit(part.text);
         else images += 1;
       }
     }
     const toolCalls = (message as { tool_calls?: unknown }).tool_calls;
-    if (toolCalls) texts.push(JSON.stringify(toolCalls));
+    if (toolCalls) visit(JSON.stringify(toolCalls));
   }
-  if (request.tools) texts.push(JSON.stringify(request.tools));
-  return { texts, images };
+  if (request.tools) visit(JSON.stringify(request.tools));
+  return images;
 }
