@@ -1,6 +1,7 @@
 import type { AdmissionOutcome, AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
 import type { Database } from './database.ts';
 import { CallWriteQueue, type WriteQueueLogger } from './call-write-queue.ts';
+import { LocalCallAccounting } from './local-call-accounting.ts';
 
 type AdmissionRequest = { callId: string; jobId: string; teamId: string; worstCostNanos: number; holdMicro: number };
 
@@ -21,13 +22,14 @@ interface AttemptRow {
 /**
  * Calls in PostgreSQL. Admissions and settlements go through the write queue, which groups the calls of
  * the moment into one statement each (decision 010); a settlement is acknowledged to the caller at once
- * and written with its batch.
+ * and written with its batch. On embedded PGlite they are decided in memory and written behind
+ * (`LocalCallAccounting`, decision 012).
  */
 export class CallRepository implements CallStore {
-  private readonly queue: CallWriteQueue;
+  private readonly queue: CallWriteQueue | LocalCallAccounting;
 
   constructor(private readonly db: Database, holdTtlSeconds: number, log?: WriteQueueLogger) {
-    this.queue = new CallWriteQueue(db, holdTtlSeconds, log);
+    this.queue = LocalCallAccounting.attach(db, holdTtlSeconds, log) ?? new CallWriteQueue(db, holdTtlSeconds, log);
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionOutcome> {

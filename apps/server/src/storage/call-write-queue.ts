@@ -25,6 +25,8 @@ export interface SettlementItem {
   attempts: Array<Record<string, unknown>>;
   worst_cost_nanos: number;
   succeeded: boolean;
+  /** Decided accounting: the change of the hold, applied as it is (else the database computes it). */
+  hold_change?: number;
   model_group: string | null;
   metadata: Record<string, unknown> | null;
   reservation_id: string | null;
@@ -42,6 +44,14 @@ export interface WriteQueueLogger {
   error(details: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * Who decides: the database (`admit_calls`/`account_calls`: PostgreSQL, shared by instances) or the caller,
+ * which then queues decisions for the database to apply (`apply_calls`: embedded PGlite, decision 012).
+ */
+export type AccountingMode = 'database' | 'decided';
+
+const ADMITTED: AdmissionVerdict = { kind: 'admitted' };
+
 /** Elements per statement: large enough to amortise a statement, small enough to keep one under a few ms. */
 const MAX_BATCH = 128;
 /** A settlement that failed alone is tried again after these delays, then reported (its hold expires). */
@@ -56,6 +66,10 @@ const SETTLEMENT_RETRY_MS: readonly number[] = [100, 1000, 5000];
  * A batch that fails (one bad element aborts its statement) is retried element by element, so each
  * element gets its own result or error. `settled()` is the barrier for reads: it resolves when every
  * settlement queued so far is written.
+ *
+ * In `decided` mode the admissions are decisions already taken: they are written before the settlements
+ * (a call admitted and settled within one round finds its hold), never after a settlement of theirs, and
+ * `settled()` waits for them too.
  */
 export class CallWriteQueue {
   private admissions: Array<Pending<AdmissionItem, AdmissionVerdict>> = [];
@@ -70,13 +84,17 @@ export class CallWriteQueue {
     private readonly holdTtlSeconds: number,
     private readonly log?: WriteQueueLogger,
     private readonly retryDelaysMs: readonly number[] = SETTLEMENT_RETRY_MS,
+    private readonly mode: AccountingMode = 'database',
   ) {}
 
+  /** The verdict (database mode), or the decided admission written (decided mode). */
   admit(item: AdmissionItem): Promise<AdmissionVerdict> {
-    return new Promise((resolve, reject) => {
+    const verdict = new Promise<AdmissionVerdict>((resolve, reject) => {
       this.admissions.push({ item, resolve, reject, tries: 0 });
       this.schedule();
     });
+    if (this.mode === 'decided') this.track(verdict);
+    return verdict;
   }
 
   /** Resolves when the settlement is written; rejects when it could not be, after its retries. */
@@ -85,9 +103,13 @@ export class CallWriteQueue {
       this.settlements.push({ item, resolve, reject, tries: 0 });
       this.schedule();
     });
-    const done = written.catch(() => undefined).finally(() => this.unsettled.delete(done));
-    this.unsettled.add(done);
+    this.track(written);
     return written;
+  }
+
+  private track(write: Promise<unknown>): void {
+    const done = write.catch(() => undefined).finally(() => this.unsettled.delete(done));
+    this.unsettled.add(done);
   }
 
   /** Null when nothing is queued or being written (callers skip the await); else resolves once it is. */
@@ -111,11 +133,13 @@ export class CallWriteQueue {
 
   private async drain(): Promise<void> {
     while (this.admissions.length > 0 || this.settlements.length > 0) {
-      const settlements = this.settlements.splice(0, MAX_BATCH);
       const admissions = this.admissions.splice(0, MAX_BATCH);
+      // Decided: a settlement never goes before its admission, which may be among those left for later.
+      const settlements = this.mode === 'decided' && this.admissions.length > 0 ? [] : this.settlements.splice(0, MAX_BATCH);
       if (settlements.length > 0 && admissions.length > 0 && await this.writeRound(settlements, admissions)) continue;
+      if (this.mode === 'decided' && admissions.length > 0) await this.writeAdmissions(admissions);
       if (settlements.length > 0) await this.writeSettlements(settlements);
-      if (admissions.length > 0) await this.writeAdmissions(admissions);
+      if (this.mode === 'database' && admissions.length > 0) await this.writeAdmissions(admissions);
     }
   }
 
@@ -126,9 +150,14 @@ export class CallWriteQueue {
   private async writeRound(settlements: Array<Pending<SettlementItem, void>>, admissions: Array<Pending<AdmissionItem, AdmissionVerdict>>): Promise<boolean> {
     let verdicts: AdmissionVerdict[];
     try {
-      const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT account_calls($1::jsonb, $2::jsonb, $3::int) AS verdicts',
-        [JSON.stringify(settlements.map((pending) => pending.item)), JSON.stringify(admissions.map((pending) => pending.item)), this.holdTtlSeconds]);
-      verdicts = parseVerdicts(rows[0]?.verdicts, admissions.length);
+      if (this.mode === 'decided') {
+        await this.apply(admissions.map((pending) => pending.item), settlements.map((pending) => pending.item));
+        verdicts = admissions.map(() => ADMITTED);
+      } else {
+        const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT account_calls($1::jsonb, $2::jsonb, $3::int) AS verdicts',
+          [JSON.stringify(settlements.map((pending) => pending.item)), JSON.stringify(admissions.map((pending) => pending.item)), this.holdTtlSeconds]);
+        verdicts = parseVerdicts(rows[0]?.verdicts, admissions.length);
+      }
     } catch {
       return false;
     }
@@ -153,6 +182,10 @@ export class CallWriteQueue {
   }
 
   private async admitBatch(items: AdmissionItem[]): Promise<AdmissionVerdict[]> {
+    if (this.mode === 'decided') {
+      await this.apply(items, []);
+      return items.map(() => ADMITTED);
+    }
     const rows = await this.db.query<{ verdicts: AdmissionVerdict[] | string }>('SELECT admit_calls($1::jsonb, $2::int) AS verdicts', [JSON.stringify(items), this.holdTtlSeconds]);
     return parseVerdicts(rows[0]?.verdicts, items.length);
   }
@@ -170,7 +203,12 @@ export class CallWriteQueue {
   }
 
   private async settleBatch(items: SettlementItem[]): Promise<void> {
-    await this.db.query('SELECT settle_calls($1::jsonb) AS settled', [JSON.stringify(items)]);
+    if (this.mode === 'decided') await this.apply([], items);
+    else await this.db.query('SELECT settle_calls($1::jsonb) AS settled', [JSON.stringify(items)]);
+  }
+
+  private async apply(admissions: AdmissionItem[], settlements: SettlementItem[]): Promise<void> {
+    await this.db.query('SELECT apply_calls($1::jsonb, $2::jsonb, $3::int)', [JSON.stringify(admissions), JSON.stringify(settlements), this.holdTtlSeconds]);
   }
 
   private retryLater(pending: Pending<SettlementItem, void>, error: unknown): void {

@@ -3,6 +3,7 @@ import type {
   AutoRefillSettings, BalanceChange, BalanceChangeOutcome, CreditAccount, CreditLedgerStore, CreditTermsPatch, LedgerEntry, LedgerPageRequest, PaymentType,
 } from '../domain/credit-ledger.ts';
 import type { Database, Queryable } from './database.ts';
+import { fenced } from './local-call-accounting.ts';
 import { toCreditAccount, type TeamRow } from './tenancy-rows.ts';
 
 interface LedgerRow {
@@ -36,7 +37,7 @@ export class CreditLedgerRepository implements CreditLedgerStore {
   }
 
   applyChange(teamId: string, change: BalanceChange): Promise<BalanceChangeOutcome> {
-    return this.db.transaction((tx) => applyChangeIn(tx, teamId, change));
+    return fenced(this.db, { teamIds: [teamId] }, () => this.db.transaction((tx) => applyChangeIn(tx, teamId, change)));
   }
 
   async entries(teamId: string, page: LedgerPageRequest): Promise<LedgerEntry[]> {
@@ -80,7 +81,7 @@ export class CreditLedgerRepository implements CreditLedgerStore {
   }
 
   applyAutoRefill(teamId: string, periodKey: string, actor: string): Promise<'applied' | 'already_applied' | 'not_eligible'> {
-    return this.db.transaction(async (tx) => {
+    return fenced(this.db, { teamIds: [teamId] }, () => this.db.transaction(async (tx) => {
       const team = await tx.query<{ refill_amount: number | null; refill_enabled: boolean }>(
         'SELECT refill_amount, refill_enabled FROM teams WHERE team_id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE', [teamId]);
       const amount = team[0]?.refill_enabled ? team[0].refill_amount : null;
@@ -93,7 +94,7 @@ export class CreditLedgerRepository implements CreditLedgerStore {
         type: 'auto_refill', amountMicro: amount, actor, reason: `Auto-refill (${periodKey})`, paymentType: null, paymentAmountNanos: null,
       });
       return outcome.kind === 'applied' ? 'applied' : 'not_eligible';
-    });
+    }));
   }
 }
 

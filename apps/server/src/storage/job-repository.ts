@@ -1,6 +1,7 @@
 import type { CreditTerms, FinalJobStatus } from '../domain/job-charge.ts';
 import type { CallSummary, CloseJobOutcome, JobRecord, JobStore, NewJob, OpenJobOutcome } from '../domain/jobs.ts';
 import type { Database, Queryable } from './database.ts';
+import { fenced } from './local-call-accounting.ts';
 
 interface JobRow {
   job_id: string; team_id: string; key_id: string | null; user_id: string | null; job_type: string; status: JobRecord['status'];
@@ -34,6 +35,11 @@ export class JobRepository implements JobStore {
   constructor(private readonly db: Database, private readonly holdTtlSeconds: number) {}
 
   async open(job: NewJob, holdMicro: number): Promise<OpenJobOutcome> {
+    if (holdMicro > 0) return fenced(this.db, { teamIds: [job.teamId] }, () => this.insert(job, holdMicro));
+    return this.insert(job, holdMicro);
+  }
+
+  private insert(job: NewJob, holdMicro: number): Promise<OpenJobOutcome> {
     return this.db.transaction(async (tx) => {
       // The availability check and the hold are one conditional UPDATE: concurrent opens can't overdraw.
       const held = await tx.query<{ team_id: string }>(
@@ -78,7 +84,7 @@ export class JobRepository implements JobStore {
   }
 
   async close(jobId: string, status: FinalJobStatus, fields: { result?: unknown; metadata?: Record<string, unknown>; errorMessage?: string | null }, charge: (job: JobRecord, terms: CreditTerms) => number, actor: string): Promise<CloseJobOutcome> {
-    return this.db.transaction(async (tx) => {
+    return fenced(this.db, { jobIds: [jobId] }, () => this.db.transaction(async (tx) => {
       const jobs = await tx.query<JobRow>('SELECT * FROM jobs WHERE job_id = $1 FOR NO KEY UPDATE', [jobId]);
       if (!jobs[0]) return { kind: 'not_found' };
       const job = toJobRecord(jobs[0]);
@@ -116,7 +122,7 @@ export class JobRepository implements JobStore {
         [jobId, status, chargeMicro > 0, chargeMicro, fields.result === undefined ? null : JSON.stringify(fields.result), JSON.stringify(fields.metadata ?? {}), fields.errorMessage ?? null],
       );
       return { kind: 'closed', job: toJobRecord(updated[0]!), remainingMicro: before - chargeMicro };
-    });
+    }));
   }
 
   async listCalls(jobId: string): Promise<CallSummary[]> {

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { LocalCallAccounting } from '../src/storage/local-call-accounting.ts';
+import { createTenant, ledgerState } from './helpers/tenant-factory.ts';
+import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
+
+// Accounting decided in memory on embedded PGlite (decision 012): an admission decides without a
+// database round, decisions race credit changes and job completions without overspending, and what the
+// ledger holds in memory is what the database holds once written. PostgreSQL decides in the database
+// (covered by the accounting tests on both databases), so this file runs on PGlite only.
+
+let gateway: TestGateway;
+let onPglite = false;
+before(async () => {
+  gateway = await startTestGateway();
+  onPglite = gateway.database.dialect === 'pglite';
+});
+after(async () => { await gateway.close(); });
+
+const ask = (text: string, maxTokens = 25_000) => ({ messages: [{ role: 'user', content: text }], max_tokens: maxTokens });
+
+function accounting(): LocalCallAccounting {
+  const local = LocalCallAccounting.of(gateway.database);
+  assert.ok(local, 'PGlite has its accounting in memory');
+  return local;
+}
+
+/** Every job and team the ledger knows, against the database's rows (after every decision is written). */
+async function assertLedgerMatchesDatabase(jobIds: string[], teamId: string): Promise<void> {
+  await gateway.container.calls.settled();
+  const ledger = accounting().ledger;
+  for (const jobId of jobIds) {
+    const known = ledger.job(jobId);
+    if (!known) continue;
+    const [row] = await gateway.database.query<{ status: string; calls: number; spent: number }>(
+      'SELECT status, total_calls + in_flight_calls AS calls, client_cost_nanos + pending_cost_nanos AS spent FROM jobs WHERE job_id = $1', [jobId]);
+    assert.deepEqual({ status: known.status, calls: known.calls, spent: known.spentNanos }, row, `job ${jobId}`);
+  }
+  const available = ledger.available(teamId);
+  if (available !== undefined) {
+    const [row] = await gateway.database.query<{ available: number }>('SELECT credits_allocated - credits_used - credits_reserved AS available FROM teams WHERE team_id = $1', [teamId]);
+    assert.equal(available, row!.available, 'team available credits');
+  }
+}
+
+describe('call accounting decided in memory (PGlite)', () => {
+  test('an admission on a known job is decided while the database is busy with something else', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    const tenant = await createTenant(gateway, { credits: 100, budgetMode: 'consumption_usd' });
+    const job = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'busy' } });
+    const warm = await gateway.request(`/api/jobs/${job.body.job_id}/llm-call`, { headers: tenant.auth, body: { model: tenant.group, ...ask('warm') } });
+    assert.equal(warm.status, 200, JSON.stringify(warm.body));
+    await gateway.container.calls.settled();
+    const before = await ledgerState(gateway, tenant.teamId);
+
+    // The database thread is held for 400 ms; the admission must not need it.
+    let sleeping = true;
+    const sleep = gateway.database.query('SELECT pg_sleep(0.4)').finally(() => { sleeping = false; });
+    const started = performance.now();
+    const outcome = await gateway.container.calls.admit({ callId: crypto.randomUUID(), jobId: job.body.job_id, teamId: tenant.teamId, worstCostNanos: 1000, holdMicro: 10_000 });
+    const waitedMs = performance.now() - started;
+    assert.equal(outcome.kind, 'admitted');
+    assert.ok(sleeping, 'decided before the database was free again');
+    assert.ok(waitedMs < 100, `admission took ${waitedMs.toFixed(1)} ms`);
+    await sleep;
+    // Written behind: the hold is in the database once the queue has run.
+    await gateway.container.calls.settled();
+    const state = await ledgerState(gateway, tenant.teamId);
+    assert.equal(state.heldReservations, before.heldReservations + 1);
+    assert.equal(state.reservedMicro, before.reservedMicro + 10_000);
+  });
+
+  test('a job closed while its row is being loaded: the admission waits for the close and is refused', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    const tenant = await createTenant(gateway, { credits: 10, budgetMode: 'consumption_usd' });
+    const job = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'race' } });
+    const jobId = job.body.job_id as string;
+    assert.equal(accounting().ledger.hasJob(jobId), false);
+    const admission = gateway.container.calls.admit({ callId: crypto.randomUUID(), jobId, teamId: tenant.teamId, worstCostNanos: 1000, holdMicro: 10_000 });
+    const closed = await gateway.container.jobStore.close(jobId, 'completed', {}, () => 0, 'test');
+    assert.equal(closed.kind, 'closed');
+    assert.deepEqual(await admission, { kind: 'job_closed', status: 'completed' });
+    const state = await ledgerState(gateway, tenant.teamId);
+    assert.equal(state.reservedMicro, 0);
+    assert.equal(state.heldReservations, 0);
+  });
+
+  test('parallel calls racing credit deductions and job completions: no overspend, no leak, the ledger equals the database', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    // Each job holds its minimum charge (1 credit) and each call its worst case (25,000 output tokens at
+    // $2/M × 10 credits/$ = 0.5 credit): 6 credits leave room for 4 calls at once, which deductions race.
+    // The upstream answers after 30 ms, so calls overlap and their holds compete.
+    const tenant = await createTenant(gateway, { credits: 6, budgetMode: 'consumption_usd', deployments: [{ settings: { ttft_ms: 30 } }] });
+    const jobs = await Promise.all(Array.from({ length: 4 }, () => gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'race' } })));
+    for (const job of jobs) assert.equal(job.status, 200, JSON.stringify(job.body));
+    const jobIds = jobs.map((job) => job.body.job_id as string);
+    const calls = Array.from({ length: 48 }, (_, index) =>
+      gateway.request(`/api/jobs/${jobIds[index % 4]}/llm-call`, { headers: tenant.auth, body: { model: tenant.group, ...ask(`call ${index}`) } }));
+    const deductions = Array.from({ length: 3 }, (_, index) =>
+      new Promise((resolve) => setTimeout(resolve, 10 * index)).then(() => gateway.admin(`/api/credits/teams/${tenant.teamId}/adjust`, { body: { credits: -0.5, reason: 'race' } })));
+    const results = await Promise.all(calls);
+    const deducted = await Promise.all(deductions);
+    for (const result of results) assert.ok(result.status === 200 || result.status === 402, `${result.status} ${JSON.stringify(result.body)}`);
+    for (const result of deducted) assert.ok(result.status === 200 || result.status === 409 || result.status === 400, `${result.status} ${JSON.stringify(result.body)}`);
+    assert.ok(results.some((result) => result.status === 200));
+    assert.ok(results.some((result) => result.status === 402), 'the holds competed: some calls found no credits');
+    await assertLedgerMatchesDatabase(jobIds, tenant.teamId);
+
+    // Balance never negative while calls hold credits; after the jobs close nothing stays held.
+    const during = await ledgerState(gateway, tenant.teamId);
+    assert.ok(during.remainingMicro - during.reservedMicro >= 0, JSON.stringify(during));
+    const completions = await Promise.all(jobIds.map((jobId) => gateway.request(`/api/jobs/${jobId}/complete`, { headers: tenant.auth, body: { status: 'completed' } })));
+    for (const completion of completions) assert.equal(completion.status, 200, JSON.stringify(completion.body));
+    const state = await ledgerState(gateway, tenant.teamId);
+    assert.ok(state.remainingMicro >= 0, JSON.stringify(state));
+    assert.equal(state.reservedMicro, 0);
+    assert.equal(state.heldReservations, 0);
+    assert.equal(state.ledgerSumMicro, state.remainingMicro, 'the ledger sums to the balance');
+    const [recorded] = await gateway.database.query<{ calls: number }>('SELECT count(*)::int AS calls FROM calls WHERE job_id = ANY($1::uuid[])', [jobIds]);
+    assert.equal(recorded!.calls, results.filter((result) => result.status === 200).length, 'every answered call recorded once');
+    const [totals] = await gateway.database.query<{ calls: number; in_flight: number }>(
+      'SELECT sum(total_calls)::int AS calls, sum(in_flight_calls)::int AS in_flight FROM jobs WHERE job_id = ANY($1::uuid[])', [jobIds]);
+    assert.deepEqual(totals, { calls: recorded!.calls, in_flight: 0 });
+  });
+});
