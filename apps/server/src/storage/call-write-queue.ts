@@ -112,6 +112,11 @@ export class CallWriteQueue {
     this.unsettled.add(done);
   }
 
+  /** Writes queued or being written that `settled()` waits for (decided mode: admissions too). */
+  get backlog(): number {
+    return this.unsettled.size;
+  }
+
   /** Null when nothing is queued or being written (callers skip the await); else resolves once it is. */
   settled(): Promise<void> | null {
     if (this.unsettled.size === 0) return null;

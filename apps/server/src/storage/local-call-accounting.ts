@@ -25,6 +25,11 @@ interface JobRow { team_id: string; status: string; expires_at: Date; max_calls:
 interface HoldRow { team_id: string; job_id: string; amount: number; status: string }
 
 const ALL = '*';
+/**
+ * Decisions waiting to be written beyond which a new admission waits for them: the database must keep up
+ * with the calls it records, not fall behind without bound (its thread runs below the event loop).
+ */
+const MAX_BACKLOG = 2048;
 const HOLD = 'hold:';
 const registry = new WeakMap<Database, LocalCallAccounting>();
 
@@ -71,6 +76,7 @@ export class LocalCallAccounting {
   async admit(item: AdmissionItem): Promise<AdmissionVerdict> {
     const holds = item.hold_micro > 0;
     for (;;) {
+      if (this.queue.backlog >= MAX_BACKLOG) { await this.queue.settled(); continue; }
       const fence = this.fenceOn(jobKey(item.job_id), holds ? teamKey(item.team_id) : null);
       if (fence) { await fence; continue; }
       if (!this.ledger.hasJob(item.job_id)) {

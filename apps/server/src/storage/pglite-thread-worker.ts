@@ -4,6 +4,7 @@
  * — `begin`, then any number of `query`/`exec` for it, then `commit` or `rollback` — exactly as the
  * main thread's `transaction(work)` callback drives it.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PgliteDatabase } from './pglite-database.ts';
 import type { Transaction } from './database.ts';
@@ -30,8 +31,19 @@ class Inbox {
   }
 }
 
+const DATABASE_THREAD_NICE = 10;
+
 /** Thrown inside PGlite's transaction callback to make it roll back. */
 class RollbackRequested extends Error {}
+
+// Below the event loop's priority (Linux nice values are per thread; 0 is this thread): when the two
+// share a core, requests are served first and the writes behind them take the idle time. The write
+// queue's backlog limit keeps the writes from falling behind without bound.
+try {
+  setPriority(DATABASE_THREAD_NICE);
+} catch {
+  // Not permitted or not supported: the thread runs at the process's priority.
+}
 
 const db = await PgliteDatabase.open((workerData as { dataDir: string | null }).dataDir);
 const transactions = new Map<number, Inbox>();
