@@ -5,7 +5,10 @@
 -- keeps deciding in the database with admit_calls / account_calls.
 
 -- Applies admitted calls: the job's counters (opened on its first call), the team's held credits and a
--- reservation per hold. Each element as for admit_calls. Every row is found by its key.
+-- reservation per hold. Each element as for admit_calls, plus, for a call whose settlement is applied in
+-- the same statement (`coalesced`), `settled_hold_micro`: its hold is written at its settled amount and
+-- the call is not counted in flight, so the settlement touches neither again (one row version less per
+-- call, and no per-hold statements in settle_calls' loop). Every row is found by its key.
 CREATE FUNCTION apply_admissions(requests jsonb, hold_ttl_seconds integer) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -13,7 +16,9 @@ DECLARE
   team record;
 BEGIN
   FOR job IN
-    SELECT (e->>'job_id')::uuid AS job_id, count(*)::integer AS calls, sum((e->>'worst_cost_nanos')::bigint) AS worst
+    SELECT (e->>'job_id')::uuid AS job_id,
+           count(*) FILTER (WHERE NOT COALESCE((e->>'coalesced')::boolean, false))::integer AS calls,
+           COALESCE(sum((e->>'worst_cost_nanos')::bigint) FILTER (WHERE NOT COALESCE((e->>'coalesced')::boolean, false)), 0) AS worst
       FROM jsonb_array_elements(requests) e GROUP BY 1 ORDER BY 1
   LOOP
     UPDATE jobs SET status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END,
@@ -23,20 +28,21 @@ BEGIN
      WHERE job_id = job.job_id;
   END LOOP;
   FOR team IN
-    SELECT e->>'team_id' AS team_id, sum((e->>'hold_micro')::bigint) AS held
+    SELECT e->>'team_id' AS team_id, sum(COALESCE((e->>'settled_hold_micro')::bigint, (e->>'hold_micro')::bigint)) AS held
       FROM jsonb_array_elements(requests) e WHERE (e->>'hold_micro')::bigint > 0 GROUP BY 1 ORDER BY 1
   LOOP
     UPDATE teams SET credits_reserved = credits_reserved + team.held WHERE team_id = team.team_id;
   END LOOP;
   INSERT INTO reservations (reservation_id, team_id, job_id, call_id, amount, expires_at)
-  SELECT (e->>'reservation_id')::uuid, e->>'team_id', (e->>'job_id')::uuid, (e->>'call_id')::uuid, (e->>'hold_micro')::bigint,
-         now() + make_interval(secs => hold_ttl_seconds)
+  SELECT (e->>'reservation_id')::uuid, e->>'team_id', (e->>'job_id')::uuid, (e->>'call_id')::uuid,
+         COALESCE((e->>'settled_hold_micro')::bigint, (e->>'hold_micro')::bigint), now() + make_interval(secs => hold_ttl_seconds)
     FROM jsonb_array_elements(requests) e
    WHERE (e->>'hold_micro')::bigint > 0;
 END $$;
 
 -- settle_calls as in 0002, except that an element carrying `hold_change` changes its hold by exactly that
--- (decided in memory) instead of by the difference computed here.
+-- (decided in memory) instead of by the difference computed here, and a `coalesced` element (admitted in
+-- the same statement, see apply_admissions) leaves its hold and the job's in-flight counters alone.
 CREATE OR REPLACE FUNCTION settle_calls(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -83,7 +89,9 @@ BEGIN
       FROM jsonb_array_elements(batch) WITH ORDINALITY AS r(e, ord)
      WHERE (r.e->'call'->>'call_id')::uuid = ANY(fresh)),
   totals AS (
-    SELECT job_id, count(*)::integer AS calls, sum((item->>'worst_cost_nanos')::bigint) AS worst,
+    SELECT job_id, count(*)::integer AS calls,
+           count(*) FILTER (WHERE NOT COALESCE((item->>'coalesced')::boolean, false))::integer AS open_calls,
+           COALESCE(sum((item->>'worst_cost_nanos')::bigint) FILTER (WHERE NOT COALESCE((item->>'coalesced')::boolean, false)), 0) AS worst,
            count(*) FILTER (WHERE (item->>'succeeded')::boolean)::integer AS succeeded,
            sum((item->'call'->>'prompt_tokens')::bigint) AS prompt_tokens,
            sum((item->'call'->>'completion_tokens')::bigint) AS completion_tokens,
@@ -92,7 +100,7 @@ BEGIN
            sum((item->'call'->>'client_cost_nanos')::bigint) AS client_cost,
            sum(COALESCE((item->'call'->>'latency_ms')::bigint, 0)) AS latency
       FROM items GROUP BY job_id)
-  UPDATE jobs SET in_flight_calls = jobs.in_flight_calls - totals.calls,
+  UPDATE jobs SET in_flight_calls = jobs.in_flight_calls - totals.open_calls,
          pending_cost_nanos = jobs.pending_cost_nanos - totals.worst,
          total_calls = jobs.total_calls + totals.calls,
          successful_calls = jobs.successful_calls + totals.succeeded,
@@ -120,6 +128,7 @@ BEGIN
            (b.e->>'hold_change')::bigint AS decided
       FROM jsonb_array_elements(batch) WITH ORDINALITY AS b(e, ord)
      WHERE b.e->>'reservation_id' IS NOT NULL AND (b.e->'call'->>'call_id')::uuid = ANY(fresh)
+       AND NOT COALESCE((b.e->>'coalesced')::boolean, false)
      ORDER BY b.ord
   LOOP
     SELECT r.amount, r.team_id INTO held_amount, held_team FROM reservations r WHERE r.reservation_id = hold.reservation_id AND r.status = 'held';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LocalCallAccounting } from '../src/storage/local-call-accounting.ts';
+import { admission, settlement } from './helpers/call-items.ts';
+import { seedJob } from './helpers/tenancy-fixtures.ts';
 import { createTenant, ledgerState } from './helpers/tenant-factory.ts';
 import { startTestGateway, type TestGateway } from './helpers/test-gateway.ts';
 
@@ -83,6 +85,33 @@ describe('call accounting decided in memory (PGlite)', () => {
     const state = await ledgerState(gateway, tenant.teamId);
     assert.equal(state.reservedMicro, 0);
     assert.equal(state.heldReservations, 0);
+  });
+
+  test('a call admitted and settled in one statement ends as one written in two: holds, team and job the same', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    const local = accounting();
+    const endState = async (together: boolean) => {
+      const tenant = await createTenant(gateway, { credits: 50, budgetMode: 'consumption_usd' });
+      const jobId = await seedJob(gateway, tenant.teamId, { status: 'pending', calls: 0 });
+      const items = Array.from({ length: 20 }, (_, index) => admission(jobId, tenant.teamId, 1_000_000 + index));
+      // Together: every settlement queued in the same turn as the admissions, so one round carries both.
+      const admitted = await Promise.all(items.map((item) => local.admit(item)));
+      assert.ok(admitted.every((verdict) => verdict.kind === 'admitted'));
+      if (!together) await gateway.container.calls.settled();
+      // Half shrink their hold, half grow it (an upstream that overran its worst case).
+      await Promise.all(items.map((item, index) => local.settle(settlement(item, index % 2 ? 250_000 : 1_500_000))));
+      await assertLedgerMatchesDatabase([jobId], tenant.teamId);
+      const state = await ledgerState(gateway, tenant.teamId);
+      const [job] = await gateway.database.query<{ in_flight_calls: number; total_calls: number; pending_cost_nanos: number; status: string }>(
+        'SELECT in_flight_calls, total_calls, pending_cost_nanos, status FROM jobs WHERE job_id = $1', [jobId]);
+      const holds = await gateway.database.query<{ amount: number }>(`SELECT amount FROM reservations WHERE job_id = $1 AND status = 'held' ORDER BY amount`, [jobId]);
+      return { reserved: state.reservedMicro, held: state.heldMicro, job, holds: holds.map((hold) => hold.amount) };
+    };
+    const apart = await endState(false);
+    const together = await endState(true);
+    assert.deepEqual(together, apart);
+    assert.deepEqual(apart.job, { in_flight_calls: 0, total_calls: 20, pending_cost_nanos: 0, status: 'in_progress' });
+    assert.equal(apart.reserved, 10 * 250_000 + 10 * 1_500_000);
   });
 
   test('parallel calls racing credit deductions and job completions: no overspend, no leak, the ledger equals the database', async (t) => {

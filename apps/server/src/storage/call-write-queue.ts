@@ -8,6 +8,9 @@ export interface AdmissionItem {
   worst_cost_nanos: number;
   hold_micro: number;
   reservation_id: string | null;
+  /** Decided accounting, set per statement: settled in the same statement, its hold written at this amount. */
+  coalesced?: boolean;
+  settled_hold_micro?: number;
 }
 
 /** `admit_calls`'s verdict for one element. */
@@ -27,6 +30,8 @@ export interface SettlementItem {
   succeeded: boolean;
   /** Decided accounting: the change of the hold, applied as it is (else the database computes it). */
   hold_change?: number;
+  /** Decided accounting, set per statement: admitted in the same statement (see `AdmissionItem`). */
+  coalesced?: boolean;
   model_group: string | null;
   metadata: Record<string, unknown> | null;
   reservation_id: string | null;
@@ -213,7 +218,8 @@ export class CallWriteQueue {
   }
 
   private async apply(admissions: AdmissionItem[], settlements: SettlementItem[]): Promise<void> {
-    await this.db.query('SELECT apply_calls($1::jsonb, $2::jsonb, $3::int)', [JSON.stringify(admissions), JSON.stringify(settlements), this.holdTtlSeconds]);
+    const [admitted, settled] = coalesce(admissions, settlements);
+    await this.db.query('SELECT apply_calls($1::jsonb, $2::jsonb, $3::int)', [JSON.stringify(admitted), JSON.stringify(settled), this.holdTtlSeconds]);
   }
 
   private retryLater(pending: Pending<SettlementItem, void>, error: unknown): void {
@@ -228,6 +234,28 @@ export class CallWriteQueue {
       this.settleBatch([pending.item]).then(() => pending.resolve(), (failure: unknown) => this.retryLater(pending, failure));
     }, delay).unref();
   }
+}
+
+/**
+ * Pairs the admission and the settlement of a call written in one statement (the usual case under load:
+ * a round gathers while the previous one is written): the admission carries the hold's settled amount and
+ * both are marked, so `apply_calls` writes the hold once and leaves the job's in-flight count alone.
+ * Copies: the items themselves stay as queued, for a retry element by element.
+ */
+function coalesce(admissions: AdmissionItem[], settlements: SettlementItem[]): [AdmissionItem[], SettlementItem[]] {
+  if (admissions.length === 0 || settlements.length === 0) return [admissions, settlements];
+  const settledHere = new Map<string, SettlementItem>();
+  for (const item of settlements) if (item.hold_change !== undefined) settledHere.set(String(item.call.call_id), item);
+  if (settledHere.size === 0) return [admissions, settlements];
+  const paired = new Set<string>();
+  const admitted = admissions.map((item) => {
+    const settlement = settledHere.get(item.call_id);
+    if (!settlement) return item;
+    paired.add(item.call_id);
+    return { ...item, coalesced: true, ...(item.hold_micro > 0 ? { settled_hold_micro: item.hold_micro + settlement.hold_change! } : {}) };
+  });
+  if (paired.size === 0) return [admissions, settlements];
+  return [admitted, settlements.map((item) => paired.has(String(item.call.call_id)) ? { ...item, coalesced: true } : item)];
 }
 
 function parseVerdicts(value: AdmissionVerdict[] | string | undefined, expected: number): AdmissionVerdict[] {
