@@ -114,6 +114,29 @@ describe('call accounting decided in memory (PGlite)', () => {
     assert.equal(apart.reserved, 10 * 250_000 + 10 * 1_500_000);
   });
 
+  test('decisions wait once 2,048 are unwritten, and go on as the database catches up', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    const local = accounting();
+    const tenant = await createTenant(gateway, { credits: 10 });
+    const jobId = await seedJob(gateway, tenant.teamId, { status: 'pending', calls: 0 });
+    await local.admit(admission(jobId, tenant.teamId, 0));
+    await gateway.container.calls.settled();
+    let sleeping = true;
+    const sleep = gateway.database.query('SELECT pg_sleep(0.5)').finally(() => { sleeping = false; });
+    let decidedWhileBusy = 0;
+    const verdicts = Array.from({ length: 2_100 }, () => local.admit(admission(jobId, tenant.teamId, 0)).then((verdict) => {
+      if (sleeping) decidedWhileBusy += 1;
+      return verdict;
+    }));
+    const all = await Promise.all(verdicts);
+    await sleep;
+    assert.ok(all.every((verdict) => verdict.kind === 'admitted'));
+    assert.equal(decidedWhileBusy, 2_048, 'as many decided as may wait unwritten; the rest waited for the database');
+    await gateway.container.calls.settled();
+    const [job] = await gateway.database.query<{ in_flight_calls: number }>('SELECT in_flight_calls FROM jobs WHERE job_id = $1', [jobId]);
+    assert.equal(job!.in_flight_calls, 2_101);
+  });
+
   test('parallel calls racing credit deductions and job completions: no overspend, no leak, the ledger equals the database', async (t) => {
     if (!onPglite) return t.skip('PostgreSQL decides in the database');
     // Each job holds its minimum charge (1 credit) and each call its worst case (25,000 output tokens at
