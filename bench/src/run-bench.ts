@@ -23,8 +23,12 @@ import {
 
 /** Durations (seconds) and sizes of each phase; the whole run stays well under 10 minutes. */
 const PLAN = {
-  /** Long enough for the gateway's JIT and caches: the first row measured cold ran 40 % slower in trials. */
-  warmupSeconds: 6,
+  /**
+   * Long enough for JIT tier-up (the gateway's JavaScript and its database's WebAssembly, compiled on the
+   * same pinned core): in trials the gateway needed 10–15 s of load to reach its steady rate, and a row
+   * measured after 6 s ran up to 2× slower than the same row measured next. Every row gets the same.
+   */
+  warmupSeconds: 12,
   throughputSeconds: 8,
   concurrencies: [10, 100] as const,
   /** Evenly paced: a rate every row sustains, so latency is the call's own, not queueing. */
