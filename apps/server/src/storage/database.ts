@@ -1,3 +1,13 @@
+import type { LocalCallAccounting } from './local-call-accounting.ts';
+
+/**
+ * What a process keeps beside a database that it alone uses (embedded PGlite: one process owns its data
+ * directory), shared by everything built over that database handle.
+ */
+export interface SingleOwnerState {
+  callAccounting?: LocalCallAccounting;
+}
+
 /**
  * One storage interface over embedded PGlite and a PostgreSQL server (`pg`).
  * Both speak the same SQL dialect and the same `$1` placeholders; int8 values come back as JS numbers
@@ -16,6 +26,8 @@ export interface Transaction extends Queryable {
 
 export interface Database extends Queryable {
   readonly dialect: 'pglite' | 'postgres';
+  /** Set when this process is the database's only user (PGlite); null for a server other processes share. */
+  readonly singleOwner: SingleOwnerState | null;
   /** Runs `work` inside one transaction on one connection; rolls back when it throws. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Runs a script of several statements without parameters (migrations). */

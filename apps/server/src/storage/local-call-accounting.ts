@@ -31,7 +31,6 @@ const ALL = '*';
  */
 const MAX_BACKLOG = 2048;
 const HOLD = 'hold:';
-const registry = new WeakMap<Database, LocalCallAccounting>();
 
 /**
  * Call accounting decided in memory, for embedded PGlite (decision 012). The gateway is the database's
@@ -46,7 +45,8 @@ const registry = new WeakMap<Database, LocalCallAccounting>();
  * change sees it; afterwards the ledger forgets what it touched and reloads it on the next call. A load
  * that a fence overtook is dropped. So no decision is ever taken on a state the database does not have.
  *
- * One per database object (several containers over one PGlite, as in tests, share it).
+ * One per database handle, kept in its single-owner state (several containers over one PGlite, as in
+ * tests, share it).
  */
 export class LocalCallAccounting {
   readonly ledger = new CallLedger();
@@ -60,17 +60,13 @@ export class LocalCallAccounting {
 
   /** The accounting of `db` (created on first use), or null where the database decides (PostgreSQL). */
   static attach(db: Database, holdTtlSeconds: number, log?: WriteQueueLogger): LocalCallAccounting | null {
-    if (db.dialect !== 'pglite') return null;
-    let accounting = registry.get(db);
-    if (!accounting) {
-      accounting = new LocalCallAccounting(db, holdTtlSeconds, log);
-      registry.set(db, accounting);
-    }
-    return accounting;
+    if (!db.singleOwner) return null;
+    db.singleOwner.callAccounting ??= new LocalCallAccounting(db, holdTtlSeconds, log);
+    return db.singleOwner.callAccounting;
   }
 
   static of(db: Database): LocalCallAccounting | undefined {
-    return registry.get(db);
+    return db.singleOwner?.callAccounting;
   }
 
   async admit(item: AdmissionItem): Promise<AdmissionVerdict> {

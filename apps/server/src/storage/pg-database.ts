@@ -17,6 +17,7 @@ const NAMED_STATEMENT_LIMIT = 1000;
  * planning to matter).
  */
 export class PgDatabase implements Database {
+  readonly singleOwner = null;
   readonly dialect = 'postgres' as const;
   private readonly names = new Map<string, string>();
   private constructor(private readonly pool: pg.Pool) {}

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, Transaction } from './database.ts';
+import type { Database, SingleOwnerState, Transaction } from './database.ts';
 import { PgliteStatements } from './pglite-statements.ts';
 
 const parsers = { [types.INT8]: (value: string) => Number(value) };
@@ -23,6 +23,7 @@ const START_PARAMS = [
 /** The embedded database: a PGlite data directory (or memory when `dataDir` is null, for tests). */
 export class PgliteDatabase implements Database {
   readonly dialect = 'pglite' as const;
+  readonly singleOwner: SingleOwnerState = {};
   /** Prepared once, bound per call: see PgliteStatements for why and by how much. */
   private readonly statements: PgliteStatements | null;
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Database, Transaction } from './database.ts';
+import type { Database, SingleOwnerState, Transaction } from './database.ts';
 import { deserializeError, type ThreadRequest, type ThreadResponse } from './pglite-thread-protocol.ts';
 
 /**
@@ -17,6 +17,7 @@ import { deserializeError, type ThreadRequest, type ThreadResponse } from './pgl
  */
 export class PgliteThreadDatabase implements Database {
   readonly dialect = 'pglite' as const;
+  readonly singleOwner: SingleOwnerState = {};
   private readonly pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private nextTransaction = 1;

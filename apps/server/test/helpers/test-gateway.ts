@@ -85,6 +85,7 @@ function afterSettlements(db: Database, settlers: TestGateway['settlers']): Data
   };
   return {
     dialect: db.dialect,
+    singleOwner: db.singleOwner,
     query: async (sql, params) => { await settled(); return db.query(sql, params); },
     exec: async (sql) => { await settled(); return db.exec(sql); },
     transaction: async (work) => { await settled(); return db.transaction(work); },
