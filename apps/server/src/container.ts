@@ -12,6 +12,7 @@ import { AdapterRegistry } from '@saas-llm/providers';
 import { CallPipeline } from './gateway/call-pipeline.ts';
 import { CooldownTracker } from './gateway/cooldowns.ts';
 import { RateLimiter } from './gateway/rate-limiter.ts';
+import { RedisRateLimiter } from './storage/redis-rate-limiter.ts';
 import { TokenEstimator } from './gateway/token-estimator.ts';
 import { CallRepository } from './storage/call-repository.ts';
 import type { CallStore } from './domain/calls.ts';
@@ -190,8 +191,10 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const adapters = new AdapterRegistry();
   const tokens = new TokenEstimator();
   const calls = new CallRepository(db, 3600, logger);
+  // Counted in Redis when instances (or workers) share it, so that a team's limits hold across them.
+  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, new RateLimiter(), logger) : new RateLimiter();
   const pipeline = new CallPipeline({
-    candidates: modelResolver, adapters, calls, teams: teamStanding, limiter: new RateLimiter(), cooldowns,
+    candidates: modelResolver, adapters, calls, teams: teamStanding, limiter, cooldowns,
     inFlight, tokens, log: logger, observer: metrics, schemas: new JsonSchemaValidator(),
   });
   return {
@@ -247,6 +250,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
       await inFlight.waitForAll(CLOSE_WAIT_MS);
       await calls.settled();
       await adapters.close();
+      await limiter.close();
       await tokens.close();
       await db.close();
     },

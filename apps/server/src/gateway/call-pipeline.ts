@@ -14,7 +14,7 @@ import type { CooldownTracker } from './cooldowns.ts';
 import { callWithFallback } from './fallback-loop.ts';
 import type { InFlightCallRegistry } from './in-flight-calls.ts';
 import type { SchemaValidator } from './json-schema-validator.ts';
-import type { LimitTicket, RateLimiter } from './rate-limiter.ts';
+import type { LimitTicket, RateLimits } from '../domain/rate-limits.ts';
 import { withStandardResponseFormat } from './response-format.ts';
 import type { TokenEstimator } from './token-estimator.ts';
 
@@ -33,7 +33,7 @@ export interface CallPipelineDependencies {
   adapters: AdapterLookup;
   calls: CallStore;
   teams: TeamStandingSource;
-  limiter: RateLimiter;
+  limiter: RateLimits;
   cooldowns: CooldownTracker;
   inFlight: InFlightCallRegistry;
   tokens: TokenEstimator;
@@ -153,10 +153,12 @@ export class CallPipeline {
       throw new DomainError('upstream_unavailable', `Every deployment of '${requestedName}' is inactive, cooling down or cannot serve this request.`);
     }
     const worst = this.worstCase(resolved.candidates, promptEstimate, requestedOutput, standing);
-    const ticket = this.deps.limiter.admit([
+    const granted = this.deps.limiter.admit([
       { id: `team:${key.teamId}`, limits: { rpm: standing.rpmLimit, tpm: standing.tpmLimit, concurrent: standing.maxConcurrentCalls } },
       { id: `key:${key.keyId}`, limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, concurrent: null } },
     ], worst.tokens);
+    // In memory the ticket is at hand; counted in Redis (shared by instances) it is one round trip away.
+    const ticket = granted instanceof Promise ? await granted : granted;
     const callId = crypto.randomUUID();
     let outcome;
     try {

@@ -1,11 +1,4 @@
-import { DomainError } from '../domain/errors.ts';
-
-/** The limits of one scope (a team or a key); null = unlimited. */
-export interface LimitSpec {
-  rpm: number | null;
-  tpm: number | null;
-  concurrent: number | null;
-}
+import { addLimitHeaders, rateLimited, type LimitScope, type LimitTicket, type RateLimits } from '../domain/rate-limits.ts';
 
 interface Window {
   start: number;
@@ -27,25 +20,18 @@ function roll(window: Window, now: number): void {
   else if (elapsed >= MINUTE) { window.previous = window.current; window.current = 0; window.start += MINUTE; }
 }
 
-/** A granted admission: report actual tokens and release the concurrency slot when the call ends. */
-export interface LimitTicket {
-  headers: Record<string, string>;
-  /** Corrects the token estimate with the actual usage and frees the concurrency slot. Idempotent. */
-  release(actualTokens: number): void;
-}
-
 /**
- * Per-team and per-key RPM, TPM and concurrency limits, in process memory (one instance). Exceeding one
- * is 429 `rate_limited` with `Retry-After` and OpenAI-style `x-ratelimit-*` headers.
+ * Per-team and per-key RPM, TPM and concurrency limits, in process memory (one instance; `RedisRateLimiter`
+ * counts them across instances). Sliding one-minute windows.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimits {
   private readonly requests = new Map<string, Window>();
   private readonly tokens = new Map<string, Window>();
   private readonly concurrent = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  admit(scopes: ReadonlyArray<{ id: string; limits: LimitSpec }>, estimatedTokens: number): LimitTicket {
+  admit(scopes: readonly LimitScope[], estimatedTokens: number): LimitTicket {
     const now = this.now();
     const headers: Record<string, string> = {};
     for (const { id, limits } of scopes) {
@@ -53,18 +39,11 @@ export class RateLimiter {
       const tokens = this.window(this.tokens, id, now);
       const usedRequests = windowCount(requests, now);
       const usedTokens = windowCount(tokens, now);
-      if (limits.rpm !== null) {
-        headers['x-ratelimit-limit-requests'] = String(limits.rpm);
-        headers['x-ratelimit-remaining-requests'] = String(Math.max(0, Math.floor(limits.rpm - usedRequests - 1)));
-        if (usedRequests + 1 > limits.rpm) throw limited(`${id} exceeded ${limits.rpm} requests per minute`, retryAfter(requests, now), headers);
-      }
-      if (limits.tpm !== null) {
-        headers['x-ratelimit-limit-tokens'] = String(limits.tpm);
-        headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, Math.floor(limits.tpm - usedTokens - estimatedTokens)));
-        if (usedTokens + estimatedTokens > limits.tpm) throw limited(`${id} exceeded ${limits.tpm} tokens per minute`, retryAfter(tokens, now), headers);
-      }
+      addLimitHeaders(headers, limits, usedRequests, usedTokens, estimatedTokens);
+      if (limits.rpm !== null && usedRequests + 1 > limits.rpm) throw rateLimited(`${id} exceeded ${limits.rpm} requests per minute`, retryAfter(requests, now), headers);
+      if (limits.tpm !== null && usedTokens + estimatedTokens > limits.tpm) throw rateLimited(`${id} exceeded ${limits.tpm} tokens per minute`, retryAfter(tokens, now), headers);
       if (limits.concurrent !== null && (this.concurrent.get(id) ?? 0) >= limits.concurrent) {
-        throw limited(`${id} has ${limits.concurrent} calls in flight, its limit`, 1, headers);
+        throw rateLimited(`${id} has ${limits.concurrent} calls in flight, its limit`, 1, headers);
       }
     }
     for (const { id } of scopes) {
@@ -90,6 +69,8 @@ export class RateLimiter {
     };
   }
 
+  async close(): Promise<void> {}
+
   private window(map: Map<string, Window>, id: string, now: number): Window {
     let window = map.get(id);
     if (!window) {
@@ -103,8 +84,4 @@ export class RateLimiter {
 
 function retryAfter(window: Window, now: number): number {
   return Math.max(1, Math.ceil((window.start + MINUTE - now) / 1000));
-}
-
-function limited(message: string, retryAfterSeconds: number, headers: Record<string, string>): DomainError {
-  return new DomainError('rate_limited', `Rate limit reached: ${message}. Retry after ${retryAfterSeconds} s.`, null, {}, { ...headers, 'retry-after': String(retryAfterSeconds) });
 }

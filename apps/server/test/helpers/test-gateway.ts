@@ -38,14 +38,17 @@ export interface TestGateway {
 
 /**
  * Starts a real gateway on loopback over a fresh database: in-memory PGlite, or a new database on the
- * PostgreSQL server named by TEST_DATABASE_URL. One per test file (PGlite takes ~2 s to start).
+ * PostgreSQL server named by TEST_DATABASE_URL (and rate limits in the Redis of TEST_REDIS_URL). One per
+ * test file (PGlite takes ~2 s to start).
  */
 export async function startTestGateway(overrides: Partial<Config> = {}): Promise<TestGateway> {
   const masterKey = `mk-test-${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'saas-llm-test-'));
   const postgres = await createFreshPostgresDatabase();
   const config = loadConfig({ NODE_ENV: 'test' }, {
-    dataDir, masterKey, encryptionKey: randomBytes(32), port: 0, logLevel: 'info', databaseUrl: postgres?.url ?? null, ...overrides,
+    dataDir, masterKey, encryptionKey: randomBytes(32), port: 0, logLevel: 'info', databaseUrl: postgres?.url ?? null,
+    // With a Redis server (CI's PostgreSQL run), rate limits are counted there, as instances sharing it count them.
+    redisUrl: process.env.TEST_REDIS_URL ?? null, ...overrides,
   });
   const db = postgres ? await PgDatabase.open(postgres.url) : await PgliteDatabase.open(null);
   const logs: string[] = [];
