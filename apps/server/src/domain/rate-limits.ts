@@ -42,6 +42,23 @@ export function addLimitHeaders(headers: Record<string, string>, limits: LimitSp
   }
 }
 
-export function rateLimited(message: string, retryAfterSeconds: number, headers: Record<string, string>): DomainError {
-  return new DomainError('rate_limited', `Rate limit reached: ${message}. Retry after ${retryAfterSeconds} s.`, null, {}, { ...headers, 'retry-after': String(retryAfterSeconds) });
+/** The 429 of a scope over one of its limits. */
+export function limitExceeded(kind: 'rpm' | 'tpm' | 'concurrent', scope: LimitScope, retryAfterSeconds: number, headers: Record<string, string>): DomainError {
+  const reason = kind === 'rpm' ? `${scope.id} exceeded ${scope.limits.rpm} requests per minute`
+    : kind === 'tpm' ? `${scope.id} exceeded ${scope.limits.tpm} tokens per minute`
+      : `${scope.id} has ${scope.limits.concurrent} calls in flight, its limit`;
+  return new DomainError('rate_limited', `Rate limit reached: ${reason}. Retry after ${retryAfterSeconds} s.`, null, {}, { ...headers, 'retry-after': String(retryAfterSeconds) });
+}
+
+/** A ticket whose `release` runs once however often it is called. */
+export function limitTicket(headers: Record<string, string>, release: (actualTokens: number) => void): LimitTicket {
+  let released = false;
+  return {
+    headers,
+    release: (actualTokens: number) => {
+      if (released) return;
+      released = true;
+      release(actualTokens);
+    },
+  };
 }

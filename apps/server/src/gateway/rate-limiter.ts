@@ -1,4 +1,4 @@
-import { addLimitHeaders, rateLimited, type LimitScope, type LimitTicket, type RateLimits } from '../domain/rate-limits.ts';
+import { addLimitHeaders, limitExceeded, limitTicket, type LimitScope, type LimitTicket, type RateLimits } from '../domain/rate-limits.ts';
 
 interface Window {
   start: number;
@@ -34,39 +34,32 @@ export class RateLimiter implements RateLimits {
   admit(scopes: readonly LimitScope[], estimatedTokens: number): LimitTicket {
     const now = this.now();
     const headers: Record<string, string> = {};
-    for (const { id, limits } of scopes) {
+    for (const scope of scopes) {
+      const { id, limits } = scope;
       const requests = this.window(this.requests, id, now);
       const tokens = this.window(this.tokens, id, now);
       const usedRequests = windowCount(requests, now);
       const usedTokens = windowCount(tokens, now);
       addLimitHeaders(headers, limits, usedRequests, usedTokens, estimatedTokens);
-      if (limits.rpm !== null && usedRequests + 1 > limits.rpm) throw rateLimited(`${id} exceeded ${limits.rpm} requests per minute`, retryAfter(requests, now), headers);
-      if (limits.tpm !== null && usedTokens + estimatedTokens > limits.tpm) throw rateLimited(`${id} exceeded ${limits.tpm} tokens per minute`, retryAfter(tokens, now), headers);
-      if (limits.concurrent !== null && (this.concurrent.get(id) ?? 0) >= limits.concurrent) {
-        throw rateLimited(`${id} has ${limits.concurrent} calls in flight, its limit`, 1, headers);
-      }
+      if (limits.rpm !== null && usedRequests + 1 > limits.rpm) throw limitExceeded('rpm', scope, retryAfter(requests, now), headers);
+      if (limits.tpm !== null && usedTokens + estimatedTokens > limits.tpm) throw limitExceeded('tpm', scope, retryAfter(tokens, now), headers);
+      if (limits.concurrent !== null && (this.concurrent.get(id) ?? 0) >= limits.concurrent) throw limitExceeded('concurrent', scope, 1, headers);
     }
     for (const { id } of scopes) {
       this.window(this.requests, id, now).current += 1;
       this.window(this.tokens, id, now).current += estimatedTokens;
       this.concurrent.set(id, (this.concurrent.get(id) ?? 0) + 1);
     }
-    let released = false;
-    return {
-      headers,
-      release: (actualTokens: number) => {
-        if (released) return;
-        released = true;
-        const at = this.now();
-        for (const { id } of scopes) {
-          const tokens = this.window(this.tokens, id, at);
-          tokens.current = Math.max(0, tokens.current + actualTokens - estimatedTokens);
-          const inFlight = (this.concurrent.get(id) ?? 1) - 1;
-          if (inFlight <= 0) this.concurrent.delete(id);
-          else this.concurrent.set(id, inFlight);
-        }
-      },
-    };
+    return limitTicket(headers, (actualTokens) => {
+      const at = this.now();
+      for (const { id } of scopes) {
+        const tokens = this.window(this.tokens, id, at);
+        tokens.current = Math.max(0, tokens.current + actualTokens - estimatedTokens);
+        const inFlight = (this.concurrent.get(id) ?? 1) - 1;
+        if (inFlight <= 0) this.concurrent.delete(id);
+        else this.concurrent.set(id, inFlight);
+      }
+    });
   }
 
   async close(): Promise<void> {}

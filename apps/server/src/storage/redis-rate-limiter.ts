@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { addLimitHeaders, rateLimited, type LimitScope, type LimitTicket, type RateLimits } from '../domain/rate-limits.ts';
+import { addLimitHeaders, limitExceeded, limitTicket, type LimitScope, type LimitTicket, type RateLimits } from '../domain/rate-limits.ts';
 
 /**
  * Checks every scope, then counts the call in all of them, atomically (one script: two instances can't
@@ -120,22 +120,10 @@ export class RedisRateLimiter implements RateLimits {
     const [verdict, scopeIndex, retryAfter, ...counts] = reply;
     const headers: Record<string, string> = {};
     for (let index = 0; index * 2 < counts.length; index++) addLimitHeaders(headers, scopes[index]!.limits, counts[index * 2]!, counts[index * 2 + 1]!, estimatedTokens);
-    if (verdict !== 'ok') {
-      const scope = scopes[scopeIndex - 1]!;
-      const message = verdict === 'rpm' ? `${scope.id} exceeded ${scope.limits.rpm} requests per minute`
-        : verdict === 'tpm' ? `${scope.id} exceeded ${scope.limits.tpm} tokens per minute`
-          : `${scope.id} has ${scope.limits.concurrent} calls in flight, its limit`;
-      throw rateLimited(message, retryAfter, headers);
-    }
-    let released = false;
-    return {
-      headers,
-      release: (actualTokens: number) => {
-        if (released) return;
-        released = true;
-        this.redis.releaseLimits(keys.length, ...keys, actualTokens - estimatedTokens, member).catch((error: unknown) => this.warn(error));
-      },
-    };
+    if (verdict !== 'ok') throw limitExceeded(verdict as 'rpm' | 'tpm' | 'concurrent', scopes[scopeIndex - 1]!, retryAfter, headers);
+    return limitTicket(headers, (actualTokens) => {
+      this.redis.releaseLimits(keys.length, ...keys, actualTokens - estimatedTokens, member).catch((error: unknown) => this.warn(error));
+    });
   }
 
   async close(): Promise<void> {
