@@ -81,6 +81,8 @@ export class CallWriteQueue {
   private settlements: Array<Pending<SettlementItem, void>> = [];
   private draining: Promise<void> | null = null;
   private scheduled = false;
+  /** Who waits for the round being written to end (`nextRound`). */
+  private roundWaiters: Array<() => void> = [];
   /** Every settlement not yet written (or given up on): what `settled()` waits for. */
   private readonly unsettled = new Set<Promise<unknown>>();
 
@@ -122,6 +124,15 @@ export class CallWriteQueue {
     return this.unsettled.size;
   }
 
+  /**
+   * Resolves when the round being written (or the next one, if one is gathering) has been written; with no
+   * round coming (only retries pending), when everything is.
+   */
+  nextRound(): Promise<void> {
+    if (!this.draining && !this.scheduled) return this.settled() ?? Promise.resolve();
+    return new Promise((resolve) => this.roundWaiters.push(resolve));
+  }
+
   /** Null when nothing is queued or being written (callers skip the await); else resolves once it is. */
   settled(): Promise<void> | null {
     if (this.unsettled.size === 0) return null;
@@ -150,6 +161,9 @@ export class CallWriteQueue {
       if (this.mode === 'decided' && admissions.length > 0) await this.writeAdmissions(admissions);
       if (settlements.length > 0) await this.writeSettlements(settlements);
       if (this.mode === 'database' && admissions.length > 0) await this.writeAdmissions(admissions);
+      const waiters = this.roundWaiters;
+      this.roundWaiters = [];
+      for (const wake of waiters) wake();
     }
   }
 

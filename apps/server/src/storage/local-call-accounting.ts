@@ -72,7 +72,8 @@ export class LocalCallAccounting {
   async admit(item: AdmissionItem): Promise<AdmissionVerdict> {
     const holds = item.hold_micro > 0;
     for (;;) {
-      if (this.queue.backlog >= MAX_BACKLOG) { await this.queue.settled(); continue; }
+      // One round at a time, not the whole backlog: waiting for all of it stalled calls for a second at saturation.
+      if (this.queue.backlog >= MAX_BACKLOG) { await this.queue.nextRound(); continue; }
       const fence = this.fenceOn(jobKey(item.job_id), holds ? teamKey(item.team_id) : null);
       if (fence) { await fence; continue; }
       if (!this.ledger.hasJob(item.job_id)) {
