@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LocalCallAccounting } from '../src/storage/local-call-accounting.ts';
+import { LocalCallAccounting, MAX_UNWRITTEN_DECISIONS } from '../src/storage/local-call-accounting.ts';
 import { admission, settlement } from './helpers/call-items.ts';
 import { seedJob } from './helpers/tenancy-fixtures.ts';
 import { createTenant, ledgerState } from './helpers/tenant-factory.ts';
@@ -114,7 +114,7 @@ describe('call accounting decided in memory (PGlite)', () => {
     assert.equal(apart.reserved, 10 * 250_000 + 10 * 1_500_000);
   });
 
-  test('decisions wait once 2,048 are unwritten, and go on as the database catches up', async (t) => {
+  test('decisions wait once too many are unwritten, and go on as the database catches up', async (t) => {
     if (!onPglite) return t.skip('PostgreSQL decides in the database');
     const local = accounting();
     const tenant = await createTenant(gateway, { credits: 10 });
@@ -124,17 +124,17 @@ describe('call accounting decided in memory (PGlite)', () => {
     let sleeping = true;
     const sleep = gateway.database.query('SELECT pg_sleep(0.5)').finally(() => { sleeping = false; });
     let decidedWhileBusy = 0;
-    const verdicts = Array.from({ length: 2_100 }, () => local.admit(admission(jobId, tenant.teamId, 0)).then((verdict) => {
+    const verdicts = Array.from({ length: MAX_UNWRITTEN_DECISIONS + 100 }, () => local.admit(admission(jobId, tenant.teamId, 0)).then((verdict) => {
       if (sleeping) decidedWhileBusy += 1;
       return verdict;
     }));
     const all = await Promise.all(verdicts);
     await sleep;
     assert.ok(all.every((verdict) => verdict.kind === 'admitted'));
-    assert.equal(decidedWhileBusy, 2_048, 'as many decided as may wait unwritten; the rest waited for the database');
+    assert.equal(decidedWhileBusy, MAX_UNWRITTEN_DECISIONS, 'as many decided as may wait unwritten; the rest waited for the database');
     await gateway.container.calls.settled();
     const [job] = await gateway.database.query<{ in_flight_calls: number }>('SELECT in_flight_calls FROM jobs WHERE job_id = $1', [jobId]);
-    assert.equal(job!.in_flight_calls, 2_101);
+    assert.equal(job!.in_flight_calls, MAX_UNWRITTEN_DECISIONS + 101);
   });
 
   test('parallel calls racing credit deductions and job completions: no overspend, no leak, the ledger equals the database', async (t) => {
