@@ -137,6 +137,29 @@ describe('call accounting decided in memory (PGlite)', () => {
     assert.equal(job!.in_flight_calls, MAX_UNWRITTEN_DECISIONS + 101);
   });
 
+  test('a settlement that must reload its team first still holds back reads until it is written', async (t) => {
+    if (!onPglite) return t.skip('PostgreSQL decides in the database');
+    const local = accounting();
+    const tenant = await createTenant(gateway, { credits: 20, budgetMode: 'consumption_usd' });
+    const jobId = await seedJob(gateway, tenant.teamId, { status: 'pending', calls: 0 });
+    const item = admission(jobId, tenant.teamId, 1_000_000);
+    assert.equal((await local.admit(item)).kind, 'admitted');
+    // A credit grant while the call runs: the ledger forgets the team and the call's hold.
+    const granted = await gateway.admin(`/api/credits/teams/${tenant.teamId}/add`, { body: { credits: 5, reason: 'top-up' } });
+    assert.equal(granted.status, 200, JSON.stringify(granted.body));
+    assert.equal(local.ledger.hasTeam(tenant.teamId), false);
+    const written = local.settle(settlement(item, 400_000));
+    const barrier = gateway.container.calls.settled();
+    assert.ok(barrier, 'the read barrier counts a settlement still being decided');
+    await barrier;
+    const [recorded] = await gateway.database.query<{ count: number }>('SELECT count(*)::int AS count FROM calls WHERE call_id = $1', [item.call_id]);
+    assert.equal(recorded!.count, 1);
+    await written;
+    await assertLedgerMatchesDatabase([jobId], tenant.teamId);
+    const state = await ledgerState(gateway, tenant.teamId);
+    assert.equal(state.reservedMicro, 400_000);
+  });
+
   test('parallel calls racing credit deductions and job completions: no overspend, no leak, the ledger equals the database', async (t) => {
     if (!onPglite) return t.skip('PostgreSQL decides in the database');
     // Each job holds its minimum charge (1 credit) and each call its worst case (25,000 output tokens at

@@ -55,6 +55,8 @@ export class LocalCallAccounting {
   private readonly queue: CallWriteQueue;
   private readonly fences = new Map<string, Fence>();
   private readonly loads = new Map<string, Load>();
+  /** Settlements still waiting to be decided (for a fence, or a row to load): not in the queue yet. */
+  private readonly deciding = new Set<Promise<unknown>>();
 
   private constructor(private readonly db: Database, holdTtlSeconds: number, private readonly log?: WriteQueueLogger) {
     this.queue = new CallWriteQueue(db, holdTtlSeconds, log, undefined, 'decided');
@@ -102,7 +104,28 @@ export class LocalCallAccounting {
   }
 
   /** Decides the settlement's hold change, queues it; resolves when it is written. */
-  async settle(item: SettlementItem): Promise<void> {
+  settle(item: SettlementItem): Promise<void> {
+    const decided = this.decideSettlement(item);
+    if (decided instanceof Promise) {
+      // Counted by `settled()` until it is queued, so a read after the answer still waits for it.
+      const pending = decided.then((change) => this.queue.settle({ ...item, hold_change: change }));
+      const done = pending.catch(() => undefined).finally(() => this.deciding.delete(done));
+      this.deciding.add(done);
+      return pending;
+    }
+    return this.queue.settle({ ...item, hold_change: decided });
+  }
+
+  /** The hold change, at once when the ledger knows the job, team and hold (the usual case); else once loaded. */
+  private decideSettlement(item: SettlementItem): number | Promise<number> {
+    const jobId = String(item.call.job_id);
+    const reservationId = item.reservation_id;
+    const known = this.fences.size === 0 && this.ledger.hasJob(jobId)
+      && (!reservationId || (this.ledger.hasTeam(String(item.call.team_id)) && this.ledger.hasHold(reservationId)));
+    return known ? this.applySettlement(item) : this.settleWhenKnown(item);
+  }
+
+  private async settleWhenKnown(item: SettlementItem): Promise<number> {
     const jobId = String(item.call.job_id);
     const teamId = String(item.call.team_id);
     const reservationId = item.reservation_id;
@@ -114,15 +137,20 @@ export class LocalCallAccounting {
       if (reservationId && !this.ledger.hasHold(reservationId) && await this.loadHold(reservationId) !== 'absent') continue;
       break;
     }
-    const holdChange = this.ledger.settle({
-      jobId, worstCostNanos: item.worst_cost_nanos, clientCostNanos: Number(item.call.client_cost_nanos), reservationId, actualHoldMicro: item.actual_hold_micro,
-    });
-    return this.queue.settle({ ...item, hold_change: holdChange });
+    return this.applySettlement(item);
   }
 
-  /** Null when nothing is waiting to be written; else resolves once what is queued now is. */
+  private applySettlement(item: SettlementItem): number {
+    return this.ledger.settle({
+      jobId: String(item.call.job_id), worstCostNanos: item.worst_cost_nanos, clientCostNanos: Number(item.call.client_cost_nanos),
+      reservationId: item.reservation_id, actualHoldMicro: item.actual_hold_micro,
+    });
+  }
+
+  /** Null when nothing is waiting to be decided or written; else resolves once what is pending now is written. */
   settled(): Promise<void> | null {
-    return this.queue.settled();
+    if (this.deciding.size === 0) return this.queue.settled();
+    return Promise.all(this.deciding).then(() => this.queue.settled() ?? undefined);
   }
 
   /**
