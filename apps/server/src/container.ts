@@ -13,6 +13,8 @@ import { CallPipeline } from './gateway/call-pipeline.ts';
 import { CooldownTracker } from './gateway/cooldowns.ts';
 import { RateLimiter } from './gateway/rate-limiter.ts';
 import { RedisRateLimiter } from './storage/redis-rate-limiter.ts';
+import { RedisChangeBus } from './storage/redis-change-bus.ts';
+import type { CatalogChangeListener } from './domain/catalog-ports.ts';
 import { TokenEstimator } from './gateway/token-estimator.ts';
 import { CallRepository } from './storage/call-repository.ts';
 import type { CallStore } from './domain/calls.ts';
@@ -160,13 +162,21 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const priceBook = new PriceBook(SHIPPED_PRICE_TABLE);
   const modelResolver = new ModelResolver(new PgCatalogReader(db), secretBox, { prices: priceBook, cooldowns });
   teamChanges.subscribe((teamId) => modelResolver.invalidateTeam(teamId));
+  // With Redis, a change made here reaches the other instances' caches at once (else within their max age).
+  const changeBus = config.redisUrl
+    ? new RedisChangeBus(config.redisUrl, (change) => (change.kind === 'catalog' ? modelResolver.invalidate() : teamChanges.receive(change.teamId)), logger)
+    : null;
+  if (changeBus) teamChanges.subscribe((teamId) => changeBus.publish({ kind: 'team', teamId }), { localOnly: true });
+  const catalogChanges: CatalogChangeListener = changeBus
+    ? { invalidate: () => { modelResolver.invalidate(); changeBus.publish({ kind: 'catalog' }); } }
+    : modelResolver;
   const credentialRepository = new PgCredentialRepository(db);
   const deploymentRepository = new PgDeploymentRepository(db);
   const modelGroupRepository = new PgModelGroupRepository(db);
-  const providerCredentials = new ProviderCredentialService(credentialRepository, secretBox, modelResolver);
-  const deployments = new DeploymentService(deploymentRepository, credentialRepository, modelResolver);
-  const modelGroups = new ModelGroupService(modelGroupRepository, deploymentRepository, modelResolver);
-  const accessGroups = new AccessGroupService(new PgAccessGroupRepository(db), modelGroupRepository, deploymentRepository, modelResolver);
+  const providerCredentials = new ProviderCredentialService(credentialRepository, secretBox, catalogChanges);
+  const deployments = new DeploymentService(deploymentRepository, credentialRepository, catalogChanges);
+  const modelGroups = new ModelGroupService(modelGroupRepository, deploymentRepository, catalogChanges);
+  const accessGroups = new AccessGroupService(new PgAccessGroupRepository(db), modelGroupRepository, deploymentRepository, catalogChanges);
   const pricing = new PricingService(deploymentRepository, credentialRepository, priceBook);
   // ==== end construction: catalog ====
   // ==== construction: admin users & audit ====
@@ -251,6 +261,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
       await calls.settled();
       await adapters.close();
       await limiter.close();
+      await changeBus?.close();
       await tokens.close();
       await db.close();
     },
