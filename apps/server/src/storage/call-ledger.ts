@@ -37,7 +37,6 @@ export class CallLedger {
   hasHold(reservationId: string): boolean { return this.holds.has(reservationId); }
   job(jobId: string): Readonly<LedgerJob> | undefined { return this.jobs.get(jobId); }
   available(teamId: string): number | undefined { return this.teams.get(teamId); }
-  hold(reservationId: string): Readonly<LedgerHold> | undefined { return this.holds.get(reservationId); }
 
   putJob(jobId: string, job: LedgerJob): void { this.jobs.set(jobId, job); }
   putTeam(teamId: string, available: number): void { this.teams.set(teamId, available); }
@@ -50,16 +49,6 @@ export class CallLedger {
     for (const [reservationId, hold] of this.holds) {
       if (scope.jobIds.includes(hold.jobId) || scope.teamIds.includes(hold.teamId)) this.holds.delete(reservationId);
     }
-  }
-
-  forgetAll(): void {
-    this.jobs.clear();
-    this.teams.clear();
-    this.holds.clear();
-  }
-
-  get size(): { jobs: number; teams: number; holds: number } {
-    return { jobs: this.jobs.size, teams: this.teams.size, holds: this.holds.size };
   }
 
   /**

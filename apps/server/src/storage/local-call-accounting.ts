@@ -2,11 +2,10 @@ import { CallLedger } from './call-ledger.ts';
 import { CallWriteQueue, type AdmissionItem, type AdmissionVerdict, type SettlementItem, type WriteQueueLogger } from './call-write-queue.ts';
 import type { Database } from './database.ts';
 
-/** What a change made outside the ledger touches: its jobs and teams, or everything. */
+/** What a change made outside the ledger touches: its jobs (with their teams) and teams. */
 export interface FenceScope {
   jobIds?: readonly string[];
   teamIds?: readonly string[];
-  all?: boolean;
 }
 
 interface Fence {
@@ -24,7 +23,6 @@ interface Load {
 interface JobRow { team_id: string; status: string; expires_at: Date; max_calls: number | null; calls: number; max_cost_nanos: number | null; spent: number }
 interface HoldRow { team_id: string; job_id: string; amount: number; status: string }
 
-const ALL = '*';
 /**
  * Decisions waiting to be written beyond which a new admission waits for the next round: the database must
  * keep up with the calls it records, not fall behind without bound (its thread runs below the event loop).
@@ -162,10 +160,10 @@ export class LocalCallAccounting {
     const jobIds = scope.jobIds ?? [];
     const teamIds = new Set(scope.teamIds ?? []);
     // Raised at once (a load already running is overtaken); a job's team, when not known here, once found.
-    const keys = scope.all ? [ALL] : [...jobIds.map(jobKey), ...[...teamIds].map(teamKey)];
+    const keys = [...jobIds.map(jobKey), ...[...teamIds].map(teamKey)];
     for (const key of keys) this.raise(key);
     try {
-      for (const jobId of scope.all ? [] : jobIds) {
+      for (const jobId of jobIds) {
         const teamId = this.ledger.job(jobId)?.teamId ?? (await this.db.query<{ team_id: string }>('SELECT team_id FROM jobs WHERE job_id = $1', [jobId]))[0]?.team_id;
         if (teamId === undefined || teamIds.has(teamId)) continue;
         teamIds.add(teamId);
@@ -175,15 +173,14 @@ export class LocalCallAccounting {
       await this.queue.settled();
       return await work();
     } finally {
-      if (scope.all) this.ledger.forgetAll();
-      else this.ledger.forget({ jobIds, teamIds: [...teamIds] });
+      this.ledger.forget({ jobIds, teamIds: [...teamIds] });
       for (const key of keys) this.lower(key);
     }
   }
 
   private raise(key: string): void {
     // A hold's row changes with its job or team (closing, expiry): any fence overtakes a hold being read.
-    for (const [loadKey, load] of this.loads) if (key === ALL || loadKey === key || loadKey.startsWith(HOLD)) load.stale = true;
+    for (const [loadKey, load] of this.loads) if (loadKey === key || loadKey.startsWith(HOLD)) load.stale = true;
     const fence = this.fences.get(key);
     if (fence) { fence.count += 1; return; }
     let open!: () => void;
@@ -201,7 +198,7 @@ export class LocalCallAccounting {
 
   private fenceOn(first: string, second: string | null): Promise<void> | undefined {
     if (this.fences.size === 0) return undefined;
-    return this.fences.get(ALL)?.done ?? this.fences.get(first)?.done ?? (second === null ? undefined : this.fences.get(second)?.done);
+    return this.fences.get(first)?.done ?? (second === null ? undefined : this.fences.get(second)?.done);
   }
 
   private loadJob(jobId: string): Promise<'found' | 'absent' | 'stale'> {
