@@ -17,6 +17,8 @@ import { RedisChangeBus } from './storage/redis-change-bus.ts';
 import type { CatalogChangeListener } from './domain/catalog-ports.ts';
 import { TokenEstimator } from './gateway/token-estimator.ts';
 import { CallRepository } from './storage/call-repository.ts';
+import { CallJournal } from './storage/call-journal.ts';
+import { recoverCallJournals } from './storage/call-journal-recovery.ts';
 import type { CallStore } from './domain/calls.ts';
 import { ReservationRepository } from './storage/reservation-repository.ts';
 import { JobService } from './domain/job-service.ts';
@@ -139,7 +141,15 @@ export async function openDatabase(config: Config): Promise<Database> {
 export interface ContainerOptions {
   /** Where logs go (tests capture them); default stdout. */
   logDestination?: NodeJS.WritableStream;
+  /**
+   * Directory of the call journal (decision 014): acknowledged calls survive a crash of the process. `serve`
+   * keeps it in the data directory; tests over in-memory databases go without.
+   */
+  callJournalDir?: string;
 }
+
+/** How long a credit hold (a call's, or a job's opened with one) lives when nothing settles it: the sweeper then releases it. */
+const HOLD_TTL_SECONDS = 3600;
 
 export async function buildContainer(config: Config, db: Database, options: ContainerOptions = {}): Promise<Container> {
   await migrate(db);
@@ -191,7 +201,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   // ==== end construction: admin users & audit ====
   const teamStanding = new TeamStandingRepository(db);
   const inFlight = new InFlightCallRegistry();
-  const jobStore = new JobRepository(db, 3600);
+  const jobStore = new JobRepository(db, HOLD_TTL_SECONDS);
   const streams = new StreamGauge();
   const metrics = new GatewayMetrics({ activeStreams: () => streams.count, cacheStats: () => [] });
   const jobs = new JobService(jobStore, teamStanding, inFlight, config.defaultJobTtlSeconds, (job) => metrics.jobCharged(job.creditsChargedMicro / 1_000_000));
@@ -200,7 +210,10 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
   const adapters = new AdapterRegistry();
   const tokens = new TokenEstimator();
-  const calls = new CallRepository(db, 3600, logger);
+  // Before anything reads the accounting: calls a crashed process acknowledged are recorded first.
+  if (options.callJournalDir) await recoverCallJournals(db, options.callJournalDir, HOLD_TTL_SECONDS, logger);
+  const journal = options.callJournalDir ? CallJournal.open(options.callJournalDir) : null;
+  const calls = new CallRepository(db, HOLD_TTL_SECONDS, logger, journal);
   // Counted in Redis when instances (or workers) share it, so that a team's limits hold across them.
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, new RateLimiter(), logger) : new RateLimiter();
   const pipeline = new CallPipeline({
@@ -259,6 +272,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
       // Aborted calls settle as they unwind; every acknowledged call is written before the database closes.
       await inFlight.waitForAll(CLOSE_WAIT_MS);
       await calls.settled();
+      journal?.close();
       await adapters.close();
       await limiter.close();
       await changeBus?.close();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { buildContainer, openDatabase, type Container } from './container.ts';
 import { buildApp } from './http/app.ts';
@@ -17,7 +18,7 @@ export interface RunningServer {
  */
 export async function startServer(config: Config = loadConfig(), afterListen?: (container: Container, url: string) => Promise<void>): Promise<RunningServer> {
   const db = await openDatabase(config);
-  const container = await buildContainer(config, db).catch(async (error: unknown) => {
+  const container = await buildContainer(config, db, { callJournalDir: join(config.dataDir, 'call-journal') }).catch(async (error: unknown) => {
     await db.close().catch(() => undefined);
     throw error;
   });

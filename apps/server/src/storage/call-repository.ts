@@ -1,7 +1,8 @@
 import type { AdmissionOutcome, AttemptRecord, CallAdmission, CallRecord, CallStore } from '../domain/calls.ts';
 import type { Database } from './database.ts';
-import { CallWriteQueue, type WriteQueueLogger } from './call-write-queue.ts';
+import { CallWriteQueue, type SettlementItem, type WriteQueueLogger } from './call-write-queue.ts';
 import { LocalCallAccounting } from './local-call-accounting.ts';
+import type { CallJournal } from './call-journal.ts';
 
 type AdmissionRequest = { callId: string; jobId: string; teamId: string; worstCostNanos: number; holdMicro: number };
 
@@ -28,7 +29,8 @@ interface AttemptRow {
 export class CallRepository implements CallStore {
   private readonly queue: CallWriteQueue | LocalCallAccounting;
 
-  constructor(private readonly db: Database, holdTtlSeconds: number, log?: WriteQueueLogger) {
+  /** `journal`: where each settlement is appended before its answer goes out (decision 014); none in tests over in-memory databases. */
+  constructor(private readonly db: Database, holdTtlSeconds: number, log?: WriteQueueLogger, private readonly journal: CallJournal | null = null) {
     this.queue = LocalCallAccounting.attach(db, holdTtlSeconds, log) ?? new CallWriteQueue(db, holdTtlSeconds, log);
   }
 
@@ -50,11 +52,12 @@ export class CallRepository implements CallStore {
 
   /**
    * Queues the settlement: the call and its attempts inserted, the job's totals updated, the hold shrunk to
-   * what the call consumed (bounded by what is available: a balance never goes negative). Resolves once written.
+   * what the call consumed (bounded by what is available: a balance never goes negative). Journaled before
+   * this returns, so the answer that follows is never lost to a crash. Resolves once written.
    */
   settle(call: CallRecord, admission: CallAdmission, actualHoldMicro: number, callMetadata: Record<string, unknown> | null): Promise<void> {
     const succeeded = call.status === 'succeeded';
-    return this.queue.settle({
+    const item: SettlementItem = {
       call: {
         call_id: call.callId, job_id: call.jobId, team_id: call.teamId, key_id: call.keyId, requested_model: call.requestedModel, model_group: call.modelGroup,
         deployment_alias: call.deploymentAlias, provider: call.provider, provider_model: call.providerModel, attempts: call.attempts.length,
@@ -70,7 +73,14 @@ export class CallRepository implements CallStore {
       })),
       worst_cost_nanos: admission.worstCostNanos, succeeded, model_group: call.modelGroup ?? call.requestedModel,
       metadata: succeeded ? callMetadata : null, reservation_id: admission.reservationId, actual_hold_micro: admission.reservationId ? actualHoldMicro : 0,
-    });
+    };
+    const journal = this.journal;
+    if (!journal) return this.queue.settle(item);
+    const mark = journal.record({ settlement: item, hold_micro: admission.holdMicro });
+    const written = this.queue.settle(item);
+    const release = () => journal.written(mark);
+    written.then(release, release);
+    return written;
   }
 
   settled(): Promise<void> | null {

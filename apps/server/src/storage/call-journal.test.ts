@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallJournal, readLeftoverJournals, type JournalEntry } from './call-journal.ts';
+
+const entry = (callId: string): JournalEntry => ({
+  hold_micro: 5,
+  settlement: {
+    call: { call_id: callId, job_id: 'job', team_id: 'team' }, attempts: [], worst_cost_nanos: 1, succeeded: true,
+    model_group: 'g', metadata: null, reservation_id: null, actual_hold_micro: 0,
+  },
+});
+
+test('an entry is in the file when record returns; a clean close removes the journal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  try {
+    const journal = CallJournal.open(dir);
+    const first = journal.record(entry('a'));
+    const second = journal.record(entry('b'));
+    const [file] = readdirSync(dir);
+    assert.match(file!, new RegExp(`^${process.pid}-[0-9a-f]+\\.journal$`));
+    const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as JournalEntry);
+    assert.deepEqual(lines.map((line) => line.settlement.call.call_id), ['a', 'b']);
+    assert.equal(readLeftoverJournals(dir).files.length, 0, 'a journal this process has open is never treated as left over');
+    journal.written(first);
+    journal.written(second);
+    journal.close();
+    assert.deepEqual(readdirSync(dir), [], 'written entries: nothing to replay, nothing kept');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a journal with unwritten entries stays at close; the next reader replays it, skipping a torn last line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  try {
+    const journal = CallJournal.open(dir);
+    journal.record(entry('kept'));
+    journal.close();
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file!), '{"hold_micro":1,"settlement":{"ca');
+    const warnings: unknown[] = [];
+    const leftover = readLeftoverJournals(dir, { warn: (details) => warnings.push(details) });
+    assert.deepEqual(leftover.files, [join(dir, file!)]);
+    assert.deepEqual(leftover.entries.map((line) => line.settlement.call.call_id), ['kept']);
+    assert.equal(warnings.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a live process's journal is not another's to replay; a dead one's is", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  try {
+    // pid 1 is always alive; a pid far above pid_max never is.
+    writeFileSync(join(dir, '1-aaaaaaaaaaaa.journal'), `${JSON.stringify(entry('live'))}\n`);
+    writeFileSync(join(dir, '99999999-bbbbbbbbbbbb.journal'), `${JSON.stringify(entry('dead'))}\n`);
+    writeFileSync(join(dir, 'notes.txt'), 'not a journal');
+    const leftover = readLeftoverJournals(dir);
+    assert.deepEqual(leftover.entries.map((line) => line.settlement.call.call_id), ['dead']);
+    assert.equal(readLeftoverJournals(join(dir, 'absent')).files.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
