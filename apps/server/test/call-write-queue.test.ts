@@ -124,3 +124,32 @@ test('one batch of settlements on one job: metadata merged in call order (the la
     'SELECT metadata, model_groups_used, successful_calls, failed_calls FROM jobs WHERE job_id = $1', [jobId]);
   assert.deepEqual(job, { metadata: { step: 2, first: true }, model_groups_used: ['beta', 'alpha', 'gamma'], successful_calls: 3, failed_calls: 1 });
 });
+
+test('call, attempt and hold rows must name existing parents (checked once per statement, migration 0004): 23503 as a foreign key', async () => {
+  const tenant = await createTenant(gateway, { credits: 5, budgetMode: 'consumption_usd' });
+  const other = await createTenant(gateway, { credits: 5 });
+  const jobId = await openJob(tenant.teamId);
+  const violation = { code: '23503' };
+  const insertCall = (job: string, team: string) => gateway.database.query(
+    `INSERT INTO calls (call_id, job_id, team_id, requested_model) VALUES ($1, $2, $3, 'm')`, [crypto.randomUUID(), job, team]);
+  await assert.rejects(insertCall(crypto.randomUUID(), tenant.teamId), violation, 'no such job');
+  await assert.rejects(insertCall(jobId, other.teamId), violation, 'a job of another team');
+  await assert.rejects(gateway.database.query(
+    `INSERT INTO call_attempts (call_id, attempt_number, deployment_alias, provider, status, latency_ms, started_at) VALUES ($1, 1, 'd', 'mock', 'succeeded', 1, now())`,
+    [crypto.randomUUID()]), violation, 'an attempt of no call');
+  const insertHold = (job: string | null, team: string) => gateway.database.query(
+    `INSERT INTO reservations (reservation_id, team_id, job_id, amount, expires_at) VALUES ($1, $2, $3, 1, now() + interval '1 hour')`, [crypto.randomUUID(), team, job]);
+  await assert.rejects(insertHold(crypto.randomUUID(), tenant.teamId), violation, 'a hold of no job');
+  await assert.rejects(insertHold(null, 'no-such-team'), violation, 'a hold of no team');
+  await assert.rejects(insertHold(jobId, other.teamId), violation, 'a hold of a job of another team');
+  // A whole batch fails on one bad element; the queue then writes the others one by one (decision 010).
+  const queue = new CallWriteQueue(gateway.database, 3600, undefined, []);
+  const good = admission(jobId, tenant.teamId, 0);
+  const bad = { ...admission(jobId, tenant.teamId, 0), job_id: crypto.randomUUID() };
+  await queue.admit(good);
+  const results = await Promise.allSettled([queue.settle(settlement(good, 0)), queue.settle(settlement(bad, 0))]);
+  assert.equal(results[0].status, 'fulfilled');
+  assert.equal(results[1].status, 'rejected');
+  const rows = await gateway.database.query('SELECT call_id FROM calls WHERE job_id = $1', [jobId]);
+  assert.equal(rows.length, 1);
+});
