@@ -17,22 +17,29 @@ ALTER TABLE call_attempts DROP CONSTRAINT call_attempts_call_id_fkey;
 ALTER TABLE reservations DROP CONSTRAINT reservations_team_id_fkey;
 ALTER TABLE reservations DROP CONSTRAINT reservations_job_id_fkey;
 
--- A call belongs to an existing job of its team (jobs.team_id references teams, so the team exists too).
-CREATE FUNCTION check_call_parents() RETURNS trigger
+-- A call or a hold belongs to an existing job of its team (jobs.team_id references teams, so the team
+-- exists too); a hold without a job (none is written today) to an existing team.
+CREATE FUNCTION check_job_parents() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   parent record;
 BEGIN
   FOR parent IN SELECT DISTINCT job_id, team_id FROM inserted LOOP
-    PERFORM 1 FROM jobs WHERE job_id = parent.job_id AND team_id = parent.team_id;
+    IF parent.job_id IS NULL THEN
+      PERFORM 1 FROM teams WHERE team_id = parent.team_id;
+    ELSE
+      PERFORM 1 FROM jobs WHERE job_id = parent.job_id AND team_id = parent.team_id;
+    END IF;
     IF NOT FOUND THEN
-      RAISE foreign_key_violation USING MESSAGE = format('call of job %s (team %s): no such job of that team', parent.job_id, parent.team_id);
+      RAISE foreign_key_violation USING MESSAGE = format('%s row of job %s (team %s): no such job of that team', TG_TABLE_NAME, parent.job_id, parent.team_id);
     END IF;
   END LOOP;
   RETURN NULL;
 END $$;
 CREATE TRIGGER calls_parents AFTER INSERT ON calls REFERENCING NEW TABLE AS inserted
-  FOR EACH STATEMENT EXECUTE FUNCTION check_call_parents();
+  FOR EACH STATEMENT EXECUTE FUNCTION check_job_parents();
+CREATE TRIGGER reservations_parents AFTER INSERT ON reservations REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION check_job_parents();
 
 CREATE FUNCTION check_attempt_parents() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -49,24 +56,3 @@ BEGIN
 END $$;
 CREATE TRIGGER call_attempts_parents AFTER INSERT ON call_attempts REFERENCING NEW TABLE AS inserted
   FOR EACH STATEMENT EXECUTE FUNCTION check_attempt_parents();
-
--- A hold belongs to an existing team and, when it names one, an existing job of that team.
-CREATE FUNCTION check_reservation_parents() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  parent record;
-BEGIN
-  FOR parent IN SELECT DISTINCT job_id, team_id FROM inserted LOOP
-    IF parent.job_id IS NULL THEN
-      PERFORM 1 FROM teams WHERE team_id = parent.team_id;
-    ELSE
-      PERFORM 1 FROM jobs WHERE job_id = parent.job_id AND team_id = parent.team_id;
-    END IF;
-    IF NOT FOUND THEN
-      RAISE foreign_key_violation USING MESSAGE = format('hold of job %s (team %s): no such job or team', parent.job_id, parent.team_id);
-    END IF;
-  END LOOP;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER reservations_parents AFTER INSERT ON reservations REFERENCING NEW TABLE AS inserted
-  FOR EACH STATEMENT EXECUTE FUNCTION check_reservation_parents();
