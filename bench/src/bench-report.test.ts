@@ -44,6 +44,13 @@ test('each bar flips when its figure crosses the line', () => {
   lean.rows['gateway-job']!.latencyAtRate.latencyMs.p50 += 0.01;
   assert.equal(bar(lean, 'added latency p50 ≤ 1 ms').met, false);
 
+  // A baseline spike (direct slower than the row) voids the comparison instead of meeting the bar.
+  const spiky = copy();
+  spiky.rows.direct!.latencyAtRate.latencyMs.p99 = spiky.rows['gateway-job']!.latencyAtRate.latencyMs.p99 + 10;
+  const voided = bar(spiky, 'added latency p99 ≤ 5 ms');
+  assert.equal(voided.met, false);
+  assert.match(voided.measured, /^void: direct /);
+
   const noWorkers = copy();
   delete (noWorkers as { workerScaling?: unknown }).workerScaling;
   const scaling = bar(noWorkers, 'throughput near-linear');
