@@ -212,7 +212,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   const tokens = new TokenEstimator();
   // Before anything reads the accounting: calls a crashed process acknowledged are recorded first.
   if (options.callJournalDir) await recoverCallJournals(db, options.callJournalDir, HOLD_TTL_SECONDS, logger);
-  const journal = options.callJournalDir ? CallJournal.open(options.callJournalDir) : null;
+  const journal = options.callJournalDir ? CallJournal.open(options.callJournalDir, logger) : null;
   const calls = new CallRepository(db, HOLD_TTL_SECONDS, logger, journal);
   // Counted in Redis when instances (or workers) share it, so that a team's limits hold across them.
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, new RateLimiter(), logger) : new RateLimiter();

@@ -17,8 +17,8 @@ test('an entry is in the file when record returns; a clean close removes the jou
   const dir = mkdtempSync(join(tmpdir(), 'journal-'));
   try {
     const journal = CallJournal.open(dir);
-    const first = journal.record(entry('a'));
-    const second = journal.record(entry('b'));
+    const first = journal.record(entry('a'))!;
+    const second = journal.record(entry('b'))!;
     const [file] = readdirSync(dir);
     assert.match(file!, new RegExp(`^${process.pid}-[0-9a-f]+\\.journal$`));
     const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as JournalEntry);
@@ -61,6 +61,24 @@ test("a live process's journal is not another's to replay; a dead one's is", () 
     const leftover = readLeftoverJournals(dir);
     assert.deepEqual(leftover.entries.map((line) => line.settlement.call.call_id), ['dead']);
     assert.equal(readLeftoverJournals(join(dir, 'absent')).files.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a journal that cannot be written answers null and says so once, instead of failing the call', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  try {
+    const warnings: string[] = [];
+    const journal = CallJournal.open(dir, { warn: (_details, message) => warnings.push(message) });
+    // The directory goes away under it and the segment is full: the next entry needs a new file.
+    rmSync(dir, { recursive: true, force: true });
+    (journal as unknown as { current: { bytes: number } }).current.bytes = 16 * 1024 * 1024;
+    assert.equal(journal.record(entry('a')), null);
+    assert.equal(journal.record(entry('b')), null);
+    assert.equal(warnings.length, 1, 'logged once a minute, not once a call');
+    journal.close();
+    assert.equal(journal.record(entry('c')), null, 'nothing is written after close');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

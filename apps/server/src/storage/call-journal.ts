@@ -26,6 +26,9 @@ export interface JournalLogger {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
+/** How often a journal that cannot be written says so (every call would otherwise log). */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
 const SUFFIX = '.journal';
 /** A segment this large starts a new one; an old segment is deleted once all its entries are written. */
 const SEGMENT_BYTES = 16 * 1024 * 1024;
@@ -49,24 +52,38 @@ export class CallJournal {
   private current: Segment;
   private readonly segments = new Set<Segment>();
   private closed = false;
+  private lastFailureLoggedAt = Number.NEGATIVE_INFINITY;
 
-  private constructor(private readonly dir: string) {
+  private constructor(private readonly dir: string, private readonly log?: JournalLogger) {
     this.current = this.openSegment();
   }
 
-  static open(dir: string): CallJournal {
+  static open(dir: string, log?: JournalLogger): CallJournal {
     mkdirSync(dir, { recursive: true });
-    return new CallJournal(dir);
+    return new CallJournal(dir, log);
   }
 
-  /** Appends the entry; returns when it is in the file. */
-  record(entry: JournalEntry): JournalMark {
-    if (this.current.bytes >= SEGMENT_BYTES) this.current = this.openSegment();
-    const segment = this.current;
-    const line = `${JSON.stringify(entry)}\n`;
-    segment.bytes += writeSync(segment.fd, line);
-    segment.unwritten += 1;
-    return { segment };
+  /**
+   * Appends the entry; returns when it is in the file. Null when it could not be written (a full disk, a
+   * closed journal): the call is still answered and written behind, only without the crash protection —
+   * refusing answers because a local file cannot grow would turn a disk alarm into an outage.
+   */
+  record(entry: JournalEntry): JournalMark | null {
+    if (this.closed) return null;
+    try {
+      if (this.current.bytes >= SEGMENT_BYTES) this.current = this.openSegment();
+      const segment = this.current;
+      segment.bytes += writeSync(segment.fd, `${JSON.stringify(entry)}\n`);
+      segment.unwritten += 1;
+      return { segment };
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.lastFailureLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
+        this.lastFailureLoggedAt = now;
+        this.log?.warn({ dir: this.dir, error: (error as Error).message }, 'call journal: cannot write; answered calls are not protected against a crash until it can');
+      }
+      return null;
+    }
   }
 
   /** The entry is in the database (or will never be): its segment may go. */

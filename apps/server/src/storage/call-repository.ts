@@ -78,8 +78,10 @@ export class CallRepository implements CallStore {
     if (!journal) return this.queue.settle(item);
     const mark = journal.record({ settlement: item, hold_micro: admission.holdMicro });
     const written = this.queue.settle(item);
-    const release = () => journal.written(mark);
-    written.then(release, release);
+    if (mark) {
+      const release = () => journal.written(mark);
+      written.then(release, release);
+    }
     return written;
   }
 
