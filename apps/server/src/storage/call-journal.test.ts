@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallJournal, readLeftoverJournals, type JournalEntry } from './call-journal.ts';
 
+// Readable ids per test, shaped as the UUIDs the replay requires.
+const ids = new Map<string, string>();
+const id = (name: string) => ids.get(name) ?? ids.set(name, crypto.randomUUID()).get(name)!;
+const nameOf = (callId: unknown) => [...ids].find(([, value]) => value === callId)?.[0];
 const entry = (callId: string): JournalEntry => ({
   hold_micro: 5,
   settlement: {
-    call: { call_id: callId, job_id: 'job', team_id: 'team' }, attempts: [], worst_cost_nanos: 1, succeeded: true,
+    call: { call_id: id(callId), job_id: id('job'), team_id: 'team' }, attempts: [], worst_cost_nanos: 1, succeeded: true,
     model_group: 'g', metadata: null, reservation_id: null, actual_hold_micro: 0,
   },
 });
@@ -22,7 +26,7 @@ test('an entry is in the file when record returns; a clean close removes the jou
     const [file] = readdirSync(dir);
     assert.match(file!, new RegExp(`^${process.pid}-[0-9a-f]+\\.journal$`));
     const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as JournalEntry);
-    assert.deepEqual(lines.map((line) => line.settlement.call.call_id), ['a', 'b']);
+    assert.deepEqual(lines.map((line) => nameOf(line.settlement.call.call_id)), ['a', 'b']);
     assert.equal(readLeftoverJournals(dir).files.length, 0, 'a journal this process has open is never treated as left over');
     journal.written(first);
     journal.written(second);
@@ -33,19 +37,21 @@ test('an entry is in the file when record returns; a clean close removes the jou
   }
 });
 
-test('a journal with unwritten entries stays at close; the next reader replays it, skipping a torn last line', () => {
+test('a journal with unwritten entries stays at close; the next reader replays it, skipping damaged lines and a torn last line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'journal-'));
   try {
     const journal = CallJournal.open(dir);
     journal.record(entry('kept'));
     journal.close();
     const [file] = readdirSync(dir);
+    // A damaged file: lines that parse but are not entries, then the torn last line of a crash.
+    appendFileSync(join(dir, file!), `{}\nnull\n12\n${JSON.stringify({ ...entry('x'), settlement: { ...entry('x').settlement, call: { call_id: 'not-a-uuid' } } })}\n`);
     appendFileSync(join(dir, file!), '{"hold_micro":1,"settlement":{"ca');
     const warnings: unknown[] = [];
     const leftover = readLeftoverJournals(dir, { warn: (details) => warnings.push(details) });
     assert.deepEqual(leftover.files, [join(dir, file!)]);
-    assert.deepEqual(leftover.entries.map((line) => line.settlement.call.call_id), ['kept']);
-    assert.equal(warnings.length, 1);
+    assert.deepEqual(leftover.entries.map((line) => nameOf(line.settlement.call.call_id)), ['kept']);
+    assert.deepEqual(warnings, [{ file, lines: 5 }], 'one warning per file, counting every skipped line');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,7 +65,7 @@ test("a live process's journal is not another's to replay; a dead one's is", () 
     writeFileSync(join(dir, '99999999-bbbbbbbbbbbb.journal'), `${JSON.stringify(entry('dead'))}\n`);
     writeFileSync(join(dir, 'notes.txt'), 'not a journal');
     const leftover = readLeftoverJournals(dir);
-    assert.deepEqual(leftover.entries.map((line) => line.settlement.call.call_id), ['dead']);
+    assert.deepEqual(leftover.entries.map((line) => nameOf(line.settlement.call.call_id)), ['dead']);
     assert.equal(readLeftoverJournals(join(dir, 'absent')).files.length, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -149,19 +149,37 @@ export function readLeftoverJournals(dir: string, log?: JournalLogger): { files:
     const path = join(dir, name);
     if (openHere.has(path) || ownerAlive(name)) continue;
     files.push(path);
-    let torn = 0;
+    let unreadable = 0;
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (line.length === 0) continue;
+      let entry: unknown;
       try {
-        entries.push(JSON.parse(line) as JournalEntry);
+        entry = JSON.parse(line);
       } catch {
         // Cut by the crash mid-write: that call's answer never went out.
-        torn += 1;
+        unreadable += 1;
+        continue;
       }
+      // A damaged file must not keep the gateway from starting: what is not an entry is skipped and counted.
+      if (isJournalEntry(entry)) entries.push(entry);
+      else unreadable += 1;
     }
-    if (torn > 0) log?.warn({ file: name, torn }, 'call journal: skipped lines cut by a crash');
+    if (unreadable > 0) log?.warn({ file: name, lines: unreadable }, 'call journal: skipped lines that are not whole entries (cut by a crash, or damaged)');
   }
   return { files, entries };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The shape `record` writes, as far as the replay relies on it (ids are keys of the database's rows). */
+function isJournalEntry(value: unknown): value is JournalEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const { settlement, hold_micro: holdMicro } = value as Partial<JournalEntry>;
+  if (typeof holdMicro !== 'number' || typeof settlement !== 'object' || settlement === null) return false;
+  const call = settlement.call as Record<string, unknown> | undefined;
+  return typeof call === 'object' && call !== null && typeof call.call_id === 'string' && UUID.test(call.call_id)
+    && typeof call.job_id === 'string' && UUID.test(call.job_id) && typeof call.team_id === 'string'
+    && Array.isArray(settlement.attempts) && (settlement.reservation_id === null || (typeof settlement.reservation_id === 'string' && UUID.test(settlement.reservation_id)));
 }
 
 /** Deletes replayed journal files. */
