@@ -2,9 +2,10 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MALLOC_TUNABLES } from '../src/cli/malloc-tuning.ts';
 import { CLI_ENTRY, readDemoEnv, startServe } from './helpers/serve-process.ts';
 
 const MASTER_KEY = 'mk-cli-test-0123456789abcdef';
@@ -13,7 +14,13 @@ function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pro
   const env: NodeJS.ProcessEnv = { ...process.env, SAAS_LLM_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SAAS_LLM_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'warn', ...extra };
   delete env.DATABASE_URL; // this test is about the embedded default
   delete env.OPENAI_API_KEY;
+  delete env.GLIBC_TUNABLES;
   return env;
+}
+
+/** A process's environment as the kernel has it (what it was exec'd with). */
+function environOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -36,6 +43,9 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
     let jobId: string;
     try {
       assert.match(first.output(), /Virtual key \(shown once\): sk-/);
+      // The process re-executed itself with the allocator settings (decision 017): same pid, new environment.
+      // (glibc parses the variable in place: the kernel's copy may end at the first setting.)
+      if (process.platform === 'linux') assert.ok(environOf(first.child.pid!).some((entry) => `GLIBC_TUNABLES=${MALLOC_TUNABLES}`.startsWith(entry) && entry.includes('glibc.malloc.')));
       const envFile = join(dataDir, 'demo.env');
       assert.equal(statSync(envFile).mode & 0o777, 0o600);
       assert.equal(statSync(join(dataDir, 'encryption.key')).mode & 0o777, 0o600);
@@ -68,9 +78,10 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
       assert.equal(await first.stop(), 0);
     }
 
-    const second = await startServe(cliEnv(dataDir));
+    const second = await startServe(cliEnv(dataDir, { SAAS_LLM_MALLOC_TUNING: 'off' }));
     try {
       assert.doesNotMatch(second.output(), /Virtual key \(shown once\)/);
+      if (process.platform === 'linux') assert.ok(!environOf(second.child.pid!).some((entry) => entry.startsWith('GLIBC_TUNABLES=')));
       const env = readDemoEnv(dataDir);
       const job = await fetch(`${second.url}/api/jobs/${jobId!}`, { headers: { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}` } });
       assert.equal(job.status, 200);

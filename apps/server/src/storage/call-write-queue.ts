@@ -51,7 +51,7 @@ export interface WriteQueueLogger {
 
 /**
  * Who decides: the database (`admit_calls`/`account_calls`: PostgreSQL, shared by instances) or the caller,
- * which then queues decisions for the database to apply (`apply_calls`: embedded PGlite, decision 012).
+ * which then queues decisions for the database to apply (`apply_decided_round`: embedded PGlite, decisions 012, 016).
  */
 export type AccountingMode = 'database' | 'decided';
 
@@ -233,7 +233,7 @@ export class CallWriteQueue {
 
   private async apply(admissions: AdmissionItem[], settlements: SettlementItem[]): Promise<void> {
     const [admitted, settled] = coalesce(admissions, settlements);
-    await this.db.query('SELECT apply_calls($1::jsonb, $2::jsonb, $3::int)', [JSON.stringify(admitted), JSON.stringify(settled), this.holdTtlSeconds]);
+    await this.db.query('SELECT apply_decided_round($1::jsonb, $2::jsonb, $3::int)', [JSON.stringify(admitted), JSON.stringify(settled), this.holdTtlSeconds]);
   }
 
   private retryLater(pending: Pending<SettlementItem, void>, error: unknown): void {
@@ -253,7 +253,7 @@ export class CallWriteQueue {
 /**
  * Pairs the admission and the settlement of a call written in one statement (the usual case under load:
  * a round gathers while the previous one is written): the admission carries the hold's settled amount and
- * both are marked, so `apply_calls` writes the hold once and leaves the job's in-flight count alone.
+ * both are marked, so `apply_decided_round` writes the hold once and leaves the job's in-flight count alone.
  * Copies: the items themselves stay as queued, for a retry element by element.
  */
 function coalesce(admissions: AdmissionItem[], settlements: SettlementItem[]): [AdmissionItem[], SettlementItem[]] {

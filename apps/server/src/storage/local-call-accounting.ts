@@ -36,7 +36,7 @@ const HOLD = 'hold:';
  * Call accounting decided in memory, for embedded PGlite (decision 012). The gateway is the database's
  * only user there, so it decides each admission and each hold change itself (`CallLedger`, the rules of
  * `admit_calls`/`settle_calls`) and at once, and the write queue applies the decisions to the database
- * behind the answer (`apply_calls`). A call no longer waits for a database round before its upstream
+ * behind the answer (`apply_decided_round`). A call no longer waits for a database round before its upstream
  * request. PostgreSQL, shared by instances, keeps deciding in the database.
  *
  * The ledger knows a job or team only as loaded from the database plus its own decisions since. Every
