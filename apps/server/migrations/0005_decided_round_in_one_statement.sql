@@ -2,11 +2,11 @@
 --
 -- apply_calls (0003) runs apply_admissions and settle_calls: some twenty statements per round, each with
 -- its own executor start-up, and the round's JSON walked by most of them again. In embedded PGlite
--- (WebAssembly) a statement costs ~0.1–0.2 ms before it touches a row, so a round carried ~3–4 ms of fixed
--- cost plus ~225 µs per call (micro-benchmark, rounds of 1–64 calls with a hold each). Here the same
--- changes are data-modifying CTEs of one statement: each element parsed once, each row written once — the
--- job's admission and settlement counters in one UPDATE, the team's held credits in one. Measured the same
--- way: ~2 ms per round plus ~150 µs per call (rounds of 32: ~350 → ~220 µs per call).
+-- (WebAssembly) a statement costs ~0.1–0.2 ms before it touches a row. Here the same changes are
+-- data-modifying CTEs of one statement: each element parsed once, each row written once — the job's
+-- admission and settlement counters in one UPDATE, the team's held credits in one. Micro-benchmark (both
+-- functions interleaved, each call with a hold, medians of 250 rounds), µs of database CPU per call:
+-- rounds of 1: 3,089 → 2,279; of 8: 634 → 515; of 32: 318 → 271; of 64: 283 → 247 (decision 016).
 --
 -- The write queue's decided rounds only: every settlement with a hold carries its decided `hold_change`
 -- (LocalCallAccounting), and an admission settled in the same round is `coalesced` with it (written once,

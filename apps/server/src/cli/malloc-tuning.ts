@@ -8,7 +8,7 @@
  * JSON crossing threads, PGlite's protocol buffers). With glibc's defaults each thread gets its own 64 MB
  * arena and the mmap threshold rises to the largest block freed, so those blocks end up inside arenas that
  * fragment and are never given back. Measured in bench/ (job API at 10 connections, then 1,000 open
- * streams): RSS with the streams open 466–576 MB → 345–352 MB, throughput unchanged within the noise.
+ * streams): RSS with the streams open 466–576 MB → 345–361 MB, throughput unchanged within the noise.
  * - `arena_max=1`: one arena for every thread (four busy threads on two cores: no measurable contention);
  * - `mmap_threshold=65536`: blocks of 64 KB and more are mapped on their own and unmapped when freed (a fixed
  *   threshold also stops glibc from raising it);
