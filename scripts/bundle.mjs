@@ -26,7 +26,9 @@ rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 await build({
   entryPoints: {
-    'saas-llm': join(root, 'apps/server/src/cli/main.ts'),
+    // The entry settles the allocator (it may re-execute the process) before the rest loads: decision 017.
+    'saas-llm': join(root, 'apps/server/src/cli/entry.ts'),
+    'saas-llm-main': join(root, 'apps/server/src/cli/main.ts'),
     'pglite-thread-worker': join(root, 'apps/server/src/storage/pglite-thread-worker.ts'),
     'token-count-thread': join(root, 'apps/server/src/gateway/token-count-thread.ts'),
   },

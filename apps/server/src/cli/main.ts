@@ -3,7 +3,6 @@ import { openDatabase } from '../container.ts';
 import { isFirstWorker, isWorker, resolveWorkers, runPrimary } from '../cluster.ts';
 import { startServer, stopOnSignals } from '../main.ts';
 import { migrate } from '../storage/migrator.ts';
-import { applyMallocTuning } from './malloc-tuning.ts';
 import { bootstrapDemoTenant, DEMO_GROUPS, DEMO_TEAM, type DemoTenant } from './demo-bootstrap.ts';
 
 /** `serve` keeps the process alive: no exit code to set. */
@@ -24,8 +23,6 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      // Before anything is opened: this may replace the process with a copy of itself (same pid).
-      applyMallocTuning(cliEnvironment());
       const config = loadConfig();
       if (!isWorker()) {
         const { workers, note } = resolveWorkers(config);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 /** The repository root: examples run from there, as `npm run example:<name>` does. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-const CLI = resolve(REPO_ROOT, 'apps/server/src/cli/main.ts');
+const CLI = resolve(REPO_ROOT, 'apps/server/src/cli/entry.ts');
 
 /** The environment for spawned processes: the test's own, minus anything that would point them elsewhere. */
 export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const CLI_ENTRY = resolve(import.meta.dirname, '../../src/cli/main.ts');
+export const CLI_ENTRY = resolve(import.meta.dirname, '../../src/cli/entry.ts');
 
 /** A `saas-llm serve --demo` process started by a test, with its URL and everything it printed. */
 export interface ServeProcess {
