@@ -30,6 +30,7 @@ await build({
     'saas-llm': join(root, 'apps/server/src/cli/entry.ts'),
     'saas-llm-main': join(root, 'apps/server/src/cli/main.ts'),
     'pglite-thread-worker': join(root, 'apps/server/src/storage/pglite-thread-worker.ts'),
+    'pglite-initdb': join(root, 'apps/server/src/storage/pglite-initdb.ts'),
     'token-count-thread': join(root, 'apps/server/src/gateway/token-count-thread.ts'),
   },
   outdir: staging,

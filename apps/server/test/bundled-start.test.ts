@@ -16,7 +16,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 test('the bundled server starts on a fresh data directory, migrates, bootstraps the demo and answers a job call', async () => {
   const outdir = join(scratch, 'dist');
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/bundle.mjs'), outdir], { stdio: 'pipe' });
-  for (const file of ['saas-llm.mjs', 'pglite-thread-worker.mjs', 'token-count-thread.mjs']) assert.ok(existsSync(join(outdir, file)), file);
+  for (const file of ['saas-llm.mjs', 'pglite-thread-worker.mjs', 'pglite-initdb.mjs', 'token-count-thread.mjs']) assert.ok(existsSync(join(outdir, file)), file);
   assert.ok(existsSync(join(outdir, 'migrations', '0001_init.sql')));
 
   const dataDir = join(scratch, 'data');
