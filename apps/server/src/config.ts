@@ -126,7 +126,7 @@ function loadOrCreateDevKey(dataDir: string): Buffer {
   }
 }
 
-/** The environment as the CLI sees it: admin subcommands (SAAS_API_URL, SAAS_LLM_MASTER_KEY), serve's re-execution (malloc-tuning.ts). */
+/** The environment as the CLI sees it: admin subcommands (SAAS_API_URL, SAAS_LLM_MASTER_KEY), serve's re-execution (memory-tuning.ts). */
 export function cliEnvironment(): Environment {
   return { ...process.env };
 }

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MALLOC_TUNABLES } from '../src/cli/malloc-tuning.ts';
+import { HEAP_FLAGS, MALLOC_TUNABLES } from '../src/cli/memory-tuning.ts';
 import { CLI_ENTRY, readDemoEnv, startServe } from './helpers/serve-process.ts';
 
 const MASTER_KEY = 'mk-cli-test-0123456789abcdef';
@@ -21,6 +21,11 @@ function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pro
 /** A process's environment as the kernel has it (what it was exec'd with). */
 function environOf(pid: number): string[] {
   return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+}
+
+/** A process's command line as it was exec'd. */
+function commandLineOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -43,9 +48,12 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
     let jobId: string;
     try {
       assert.match(first.output(), /Virtual key \(shown once\): sk-/);
-      // The process re-executed itself with the allocator settings (decision 017): same pid, new environment.
-      // (glibc parses the variable in place: the kernel's copy may end at the first setting.)
-      if (process.platform === 'linux') assert.ok(environOf(first.child.pid!).some((entry) => `GLIBC_TUNABLES=${MALLOC_TUNABLES}`.startsWith(entry) && entry.includes('glibc.malloc.')));
+      // The process re-executed itself with the memory settings (decisions 017, 018): same pid, new environment
+      // and V8 flags. (glibc parses the variable in place: the kernel's copy may end at the first setting.)
+      if (process.platform === 'linux') {
+        assert.ok(environOf(first.child.pid!).some((entry) => `GLIBC_TUNABLES=${MALLOC_TUNABLES}`.startsWith(entry) && entry.includes('glibc.malloc.')));
+        for (const flag of HEAP_FLAGS) assert.ok(commandLineOf(first.child.pid!).includes(flag), flag);
+      }
       const envFile = join(dataDir, 'demo.env');
       assert.equal(statSync(envFile).mode & 0o777, 0o600);
       assert.equal(statSync(join(dataDir, 'encryption.key')).mode & 0o777, 0o600);
@@ -78,10 +86,13 @@ describe('saas-llm serve --demo, the admin CLI, restart and migrate', () => {
       assert.equal(await first.stop(), 0);
     }
 
-    const second = await startServe(cliEnv(dataDir, { SAAS_LLM_MALLOC_TUNING: 'off' }));
+    const second = await startServe(cliEnv(dataDir, { SAAS_LLM_MEMORY_TUNING: 'off' }));
     try {
       assert.doesNotMatch(second.output(), /Virtual key \(shown once\)/);
-      if (process.platform === 'linux') assert.ok(!environOf(second.child.pid!).some((entry) => entry.startsWith('GLIBC_TUNABLES=')));
+      if (process.platform === 'linux') {
+        assert.ok(!environOf(second.child.pid!).some((entry) => entry.startsWith('GLIBC_TUNABLES=')));
+        for (const flag of HEAP_FLAGS) assert.ok(!commandLineOf(second.child.pid!).includes(flag), flag);
+      }
       const env = readDemoEnv(dataDir);
       const job = await fetch(`${second.url}/api/jobs/${jobId!}`, { headers: { authorization: `Bearer ${env.SAAS_VIRTUAL_KEY}` } });
       assert.equal(job.status, 200);

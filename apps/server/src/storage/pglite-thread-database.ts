@@ -7,6 +7,14 @@ import type { Database, SingleOwnerState, Transaction } from './database.ts';
 import { deserializeError, type ThreadRequest, type ThreadResponse } from './pglite-thread-protocol.ts';
 
 /**
+ * The database thread's young generation (V8 sizes its semi-spaces from it: 4 MB here, against 16 MB by
+ * default). The thread's JavaScript allocates little and briefly (a round's parameters, its results), and
+ * under load its young generation had grown to 34 MB of RSS of which 3–8 MB were in use; capped, 8 MB
+ * (decision 018).
+ */
+const DATABASE_THREAD_YOUNG_GENERATION_MB = 12;
+
+/**
  * Embedded PGlite on its own thread. PGlite executes SQL as synchronous WebAssembly on the thread that
  * calls it; on the server's event loop every statement (0.3–3 ms each, two per LLM call) stalled every
  * stream in flight. Measured in bench/ at 10 concurrent streams: chunks reached the client 2–9 ms late
@@ -58,7 +66,7 @@ export class PgliteThreadDatabase implements Database {
   private static async start(dataDir: string | null): Promise<PgliteThreadDatabase> {
     // From the sources, the .ts file (tsx registers itself in workers); bundled, its own bundle beside this one.
     const script = import.meta.url.endsWith('.ts') ? './pglite-thread-worker.ts' : './pglite-thread-worker.mjs';
-    const worker = new Worker(new URL(script, import.meta.url), { workerData: { dataDir } });
+    const worker = new Worker(new URL(script, import.meta.url), { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_GENERATION_MB } });
     const database = new PgliteThreadDatabase(worker);
     await new Promise<void>((resolveOpen, rejectOpen) => {
       database.pending.set(0, { resolve: () => resolveOpen(), reject: rejectOpen });
