@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { PgliteThreadDatabase } from '../src/storage/pglite-thread-database.ts';
+import { initialiseDataDir, PgliteThreadDatabase } from '../src/storage/pglite-thread-database.ts';
 
 // A fresh data directory is initialised by a child process (pglite-initdb), then served from the thread.
 const root = mkdtempSync(join(tmpdir(), 'saas-llm-pglite-thread-'));
@@ -34,4 +34,11 @@ test('a data directory that cannot be created fails with the reason, not a hang'
     assert.match(error.message, /initialising the PGlite data directory .*a-file\/pgdata failed \(1\): ENOTDIR/);
     return true;
   });
+});
+
+test('a stuck initdb is killed at its deadline', async () => {
+  // Node's recursive mkdir spins forever under /proc (Node 22): the child never returns on its own.
+  const started = performance.now();
+  await assert.rejects(initialiseDataDir('/proc/saas-llm-nowhere/pgdata', 1_500), /failed \((SIGKILL|1)\)/);
+  assert.ok(performance.now() - started < 10_000);
 });

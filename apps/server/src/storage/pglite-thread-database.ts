@@ -119,20 +119,32 @@ export class PgliteThreadDatabase implements Database {
   }
 }
 
-/** Runs pglite-initdb on `dataDir` in a child process (same Node, same environment); throws with its stderr. */
-function initialiseDataDir(dataDir: string): Promise<void> {
+/** initdb takes 5–10 s here; far past that the child is stuck (Node's recursive mkdir spins forever under /proc). */
+const INITDB_DEADLINE_MS = 5 * 60_000;
+
+/**
+ * Runs pglite-initdb on `dataDir` in a child process (same Node, same environment); throws with its stderr.
+ * The child never outlives its deadline or this process.
+ */
+export function initialiseDataDir(dataDir: string, deadlineMs = INITDB_DEADLINE_MS): Promise<void> {
   // From the sources, the .ts file under tsx; bundled, its own bundle beside this one.
   const fromSources = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(fromSources ? './pglite-initdb.ts' : './pglite-initdb.mjs', import.meta.url));
   const args = fromSources ? ['--import', import.meta.resolve('tsx'), script, dataDir] : [script, dataDir];
   return new Promise((resolveInit, rejectInit) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: deadlineMs, killSignal: 'SIGKILL' });
+    const killChild = () => child.kill('SIGKILL');
+    process.once('exit', killChild);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr = (stderr + text).slice(-4096); });
-    child.once('error', rejectInit);
+    child.once('error', (error) => {
+      process.off('exit', killChild);
+      rejectInit(error);
+    });
     child.once('close', (code, signal) => {
+      process.off('exit', killChild);
       if (code === 0) return resolveInit();
-      const detail = stderr.trim().split('\n').at(-1) ?? '';
+      const detail = signal === 'SIGKILL' ? `still running after ${deadlineMs / 1000} s` : stderr.trim().split('\n').at(-1) ?? '';
       rejectInit(new Error(`initialising the PGlite data directory ${dataDir} failed (${code ?? signal}): ${detail}`));
     });
   });
