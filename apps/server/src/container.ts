@@ -209,7 +209,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   teamChanges.subscribe((teamId) => teamStanding.invalidate(teamId));
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
   const adapters = new AdapterRegistry();
-  const tokens = new TokenEstimator();
+  const tokens = new TokenEstimator((error) => logger.warn({ err: error }, 'exact token count failed: metered with the character estimate'));
   // Before anything reads the accounting: calls a crashed process acknowledged are recorded first.
   if (options.callJournalDir) await recoverCallJournals(db, options.callJournalDir, HOLD_TTL_SECONDS, logger);
   const journal = options.callJournalDir ? CallJournal.open(options.callJournalDir, logger) : null;

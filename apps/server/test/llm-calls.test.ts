@@ -172,6 +172,32 @@ describe('llm calls in jobs', () => {
     assert.equal(gateway.container.inFlight.count(jobId), 0);
   });
 
+  test('a disconnect before the answer meters the prompt even when it spells special tokens', async () => {
+    // The prompt is counted exactly on cancellation; `<|endoftext|>` once made the tokenizer throw, and the
+    // call was then neither recorded nor settled.
+    const tenant = await createTenant(gateway, { deployments: [{ settings: { ttft_ms: 2000 } }] });
+    const jobId = await openJob(tenant.auth);
+    const controller = new AbortController();
+    const pending = fetch(`${gateway.url}/api/jobs/${jobId}/llm-call`, {
+      method: 'POST', headers: { ...tenant.auth, 'content-type': 'application/json' }, signal: controller.signal,
+      body: JSON.stringify({ model: tenant.group, ...ask('What do <|endoftext|> and <|im_start|> mean?') }),
+    }).catch(() => null);
+    while (gateway.container.inFlight.count(jobId) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await pending;
+    let record: { status: string; prompt_tokens: number; usage_source: string } | undefined;
+    for (let tries = 0; tries < 100 && !record; tries += 1) {
+      const [row] = await gateway.container.db.query<{ status: string; prompt_tokens: number; usage_source: string }>('SELECT status, prompt_tokens, usage_source FROM calls WHERE job_id = $1', [jobId]);
+      record = row;
+      if (!record) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(record, 'the call was recorded');
+    assert.equal(record.status, 'cancelled');
+    assert.equal(record.usage_source, 'estimated');
+    assert.ok(record.prompt_tokens > 10);
+    assert.equal(gateway.container.inFlight.count(jobId), 0);
+  });
+
   test('cancel aborts in-flight calls of the job and releases its holds', async () => {
     const tenant = await createTenant(gateway, { deployments: [{ settings: { tokens_per_second: 20 } }] });
     const jobId = await openJob(tenant.auth);

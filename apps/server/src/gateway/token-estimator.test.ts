@@ -22,6 +22,14 @@ test('exact counts come from the o200k tokenizer on its own thread, started on f
   await tokens.close();
 });
 
+test('text that spells special tokens is counted as plain text, not refused', async () => {
+  const tokens = new TokenEstimator();
+  const text = 'How does <|endoftext|> differ from <|im_start|>user?';
+  assert.equal(await tokens.textTokens(text), countTokens(text, { disallowedSpecial: new Set() }));
+  assert.ok(await tokens.textTokens(text) > 10);
+  await tokens.close();
+});
+
 test('the quick estimate is at least the exact count for prose (it sizes credit holds)', async () => {
   const tokens = new TokenEstimator();
   const samples = ['a', 'hello world', 'x'.repeat(5000), 'word '.repeat(800), 'Dear team, please find the quarterly report attached. Revenue grew 12% year over year.',
@@ -31,4 +39,15 @@ test('the quick estimate is at least the exact count for prose (it sizes credit 
     assert.ok(tokens.quickPromptTokens(request) >= await tokens.promptTokens(request), sample.slice(0, 20));
   }
   await tokens.close();
+});
+
+test('a count the thread cannot finish falls back to the character estimate, and says so', async () => {
+  const failures: Error[] = [];
+  const tokens = new TokenEstimator((error) => failures.push(error));
+  // Closed while the thread is still loading the tokenizer (~0.4 s): the count in flight is cut.
+  const counting = tokens.textTokens('word '.repeat(200_000));
+  await tokens.close();
+  assert.equal(await counting, Math.ceil(1_000_000 / 3));
+  assert.equal(failures.length, 1);
+  assert.match(failures[0]!.message, /thread exited/);
 });

@@ -4,6 +4,8 @@ import type { ChatCompletionRequest } from '@saas-llm/protocol';
 // Per-message framing tokens of OpenAI chat formats (role markers and separators).
 const TOKENS_PER_MESSAGE = 4;
 const TOKENS_PER_IMAGE = 765;
+/** The character estimate's ratio: high for prose (o200k averages ~4 characters per token in English). */
+const CHARACTERS_PER_TOKEN = 3;
 
 /**
  * Token counting for what upstreams don't report: usage of abandoned streams and of upstreams without
@@ -14,6 +16,12 @@ const TOKENS_PER_IMAGE = 765;
  */
 export class TokenEstimator {
   private worker: Worker | null = null;
+  /**
+   * @param onCountFailure told when an exact count failed (the thread could not start, or died): the caller
+   *   then gets the character estimate instead, so a call is always metered and settled.
+   */
+  constructor(private readonly onCountFailure: (error: Error) => void = () => {}) {}
+
   private readonly pending = new Map<number, { resolve(counts: number[]): void; reject(error: Error): void }>();
   private nextId = 1;
 
@@ -26,7 +34,7 @@ export class TokenEstimator {
     // On every call: counts lengths on the way, without collecting the texts.
     let characters = 0;
     const images = forEachPromptText(request, (text) => { characters += text.length; });
-    return Math.ceil(characters / 3) + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE + 3;
+    return Math.ceil(characters / CHARACTERS_PER_TOKEN) + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE + 3;
   }
 
   /** Exact prompt tokens with the o200k tokenizer. */
@@ -52,11 +60,14 @@ export class TokenEstimator {
 
   private count(texts: string[]): Promise<number[]> {
     if (texts.length === 0) return Promise.resolve([]);
-    const worker = this.thread();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<number[]>((resolve, reject) => {
+      const worker = this.thread();
+      const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, texts });
+    }).catch((error: unknown) => {
+      this.onCountFailure(error instanceof Error ? error : new Error(String(error)));
+      return texts.map((text) => Math.ceil(text.length / CHARACTERS_PER_TOKEN));
     });
   }
 
