@@ -20,14 +20,14 @@
  * collection) and two 16 MB semi-spaces. Measured in bench/ (job API at 10 then 100 connections, stream
  * probes, then 1,000 open streams), RSS with the streams open, two runs each: defaults 376/412 MB;
  * `--heap-growing-percent=30` with the database thread's young generation capped (PgliteThreadDatabase)
- * 306/313; adding `--max-semi-space-size=8` 300/302. CPU per request the same within the noise (870–1,130 µs
- * in every configuration); `--optimize-for-size` reached 269 MB but cost ~40 % of the throughput at 100
- * connections.
+ * 306/313. CPU per request the same within the noise (870–1,130 µs); adding `--max-semi-space-size=8`
+ * (300/302 MB) made streamed chunks later (0.86 vs 0.57 ms transit in 4 of 4 paired runs) and was dropped;
+ * `--optimize-for-size` (269 MB) cost ~40 % of the throughput at 100 connections.
  */
 export const MALLOC_TUNABLES = 'glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=131072';
 
-/** Every heap grows by 30 % over what survived its last full collection; semi-spaces of at most 8 MB. */
-export const HEAP_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
+/** Every heap grows by 30 % over what survived its last full collection. */
+export const HEAP_FLAGS = ['--heap-growing-percent=30'] as const;
 
 /** Set to `off` to run with glibc's and V8's defaults. */
 export const MEMORY_TUNING_SWITCH = 'SAAS_LLM_MEMORY_TUNING';
@@ -49,8 +49,8 @@ function flagName(flag: string): string {
  * The launch to re-execute with, or null to go on as is. Left alone: switched off, a process with an IPC
  * channel to its parent (cluster workers, which inherit the primary's flags and environment; the channel's
  * descriptor would not survive), and whatever the operator already set — any `glibc.malloc.*` tunable
- * (only on Linux: other C libraries ignore the variable), or a heap flag among Node's flags or in
- * `NODE_OPTIONS`. The re-executed copy has them all, which is what stops a second re-execution.
+ * (only on Linux: other C libraries ignore the variable), or a heap flag among Node's flags (or in
+ * `NODE_OPTIONS`, for flags Node accepts there). The re-executed copy has them all, which is what stops a second re-execution.
  */
 export function tunedLaunch(current: Launch, platform: NodeJS.Platform = process.platform): Launch | null {
   const { env, execArgv } = current;
