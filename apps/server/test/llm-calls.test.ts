@@ -6,6 +6,18 @@ import { readSse } from './helpers/sse.ts';
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content }], ...extra });
 
+interface CancelledCallRow { status: string; prompt_tokens: number; completion_tokens: number; usage_source: string }
+
+/** The `calls` row of a cut call, polled for up to 2 s (its settlement is written after the client has gone). */
+async function recordedCall(gateway: TestGateway, where: 'call_id' | 'job_id', id: string): Promise<CancelledCallRow | undefined> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const [row] = await gateway.container.db.query<CancelledCallRow>(`SELECT status, prompt_tokens, completion_tokens, usage_source FROM calls WHERE ${where} = $1`, [id]);
+    if (row) return row;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
+
 describe('llm calls in jobs', () => {
   let gateway: TestGateway;
   before(async () => { gateway = await startTestGateway(); });
@@ -159,12 +171,7 @@ describe('llm calls in jobs', () => {
     let received = 0;
     while (received < 3) { await reader.read(); received += 1; }
     controller.abort();
-    let record: { status: string; completion_tokens: number; usage_source: string } | undefined;
-    for (let tries = 0; tries < 100 && !record; tries += 1) {
-      const [row] = await gateway.container.db.query<{ status: string; completion_tokens: number; usage_source: string }>('SELECT status, completion_tokens, usage_source FROM calls WHERE call_id = $1', [callId]);
-      record = row;
-      if (!record) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const record = await recordedCall(gateway, 'call_id', callId);
     assert.ok(record, 'the call was recorded');
     assert.equal(record.status, 'cancelled');
     assert.equal(record.usage_source, 'estimated');
@@ -185,12 +192,7 @@ describe('llm calls in jobs', () => {
     while (gateway.container.inFlight.count(jobId) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     controller.abort();
     await pending;
-    let record: { status: string; prompt_tokens: number; usage_source: string } | undefined;
-    for (let tries = 0; tries < 100 && !record; tries += 1) {
-      const [row] = await gateway.container.db.query<{ status: string; prompt_tokens: number; usage_source: string }>('SELECT status, prompt_tokens, usage_source FROM calls WHERE job_id = $1', [jobId]);
-      record = row;
-      if (!record) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const record = await recordedCall(gateway, 'job_id', jobId);
     assert.ok(record, 'the call was recorded');
     assert.equal(record.status, 'cancelled');
     assert.equal(record.usage_source, 'estimated');
