@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -31,7 +31,7 @@ test('a data directory that cannot be created fails with the reason, not a hang'
   const file = join(root, 'a-file');
   writeFileSync(file, 'not a directory');
   await assert.rejects(PgliteThreadDatabase.open(join(file, 'pgdata')), (error: Error) => {
-    assert.match(error.message, /initialising the PGlite data directory .*a-file\/pgdata failed \(1\): ENOTDIR/);
+    assert.match(error.message, /initialising the PGlite data directory .*a-file\/pgdata failed: pglite-initdb exited \(1\): ENOTDIR/);
     return true;
   });
 });
@@ -39,6 +39,30 @@ test('a data directory that cannot be created fails with the reason, not a hang'
 test('a stuck initdb is killed at its deadline', async () => {
   // Node's recursive mkdir spins forever under /proc (Node 22): the child never returns on its own.
   const started = performance.now();
-  await assert.rejects(initialiseDataDir('/proc/saas-llm-nowhere/pgdata', 1_500), /failed \((SIGKILL|1)\)/);
+  await assert.rejects(initialiseDataDir('/proc/saas-llm-nowhere/pgdata', 1_500), /exited \((SIGKILL|1)\)/);
   assert.ok(performance.now() - started < 10_000);
+});
+
+test('an initdb cut short leaves nothing behind, and the next start initialises the directory', async () => {
+  const dataDir = join(root, 'cut');
+  mkdirSync(dataDir); // an empty directory prepared for the data, as an operator may do
+  // initdb takes seconds: 1 s in, the child is killed.
+  await assert.rejects(initialiseDataDir(dataDir, 1_000), /still running after 1 s/);
+  assert.deepEqual(readdirSync(dataDir), []);
+  assert.deepEqual(readdirSync(root).filter((name) => name.startsWith('cut.')), [], 'no staging directory left');
+  const db = await PgliteThreadDatabase.open(dataDir);
+  try {
+    assert.deepEqual(await db.query('SELECT 1 AS one'), [{ one: 1 }]);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a directory with other files in it is not taken over', async () => {
+  const dataDir = join(root, 'occupied');
+  mkdirSync(dataDir);
+  writeFileSync(join(dataDir, 'notes.txt'), 'mine');
+  await assert.rejects(PgliteThreadDatabase.open(dataDir), /initialising the PGlite data directory .*occupied failed: .*(ENOTEMPTY|EEXIST)/);
+  assert.deepEqual(readdirSync(dataDir), ['notes.txt']);
+  assert.deepEqual(readdirSync(root).filter((name) => name.startsWith('occupied.')), []);
 });

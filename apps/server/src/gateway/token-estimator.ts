@@ -16,14 +16,14 @@ const CHARACTERS_PER_TOKEN = 3;
  */
 export class TokenEstimator {
   private worker: Worker | null = null;
+  private readonly pending = new Map<number, { resolve(counts: number[]): void; reject(error: Error): void }>();
+  private nextId = 1;
+
   /**
    * @param onCountFailure told when an exact count failed (the thread could not start, or died): the caller
    *   then gets the character estimate instead, so a call is always metered and settled.
    */
   constructor(private readonly onCountFailure: (error: Error) => void = () => {}) {}
-
-  private readonly pending = new Map<number, { resolve(counts: number[]): void; reject(error: Error): void }>();
-  private nextId = 1;
 
   /**
    * A fast estimate of prompt tokens from characters (≈ 3 characters per token): high for prose; code,

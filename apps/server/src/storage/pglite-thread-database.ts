@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -123,10 +123,36 @@ export class PgliteThreadDatabase implements Database {
 const INITDB_DEADLINE_MS = 5 * 60_000;
 
 /**
- * Runs pglite-initdb on `dataDir` in a child process (same Node, same environment); throws with its stderr.
- * The child never outlives its deadline or this process.
+ * Initialises `dataDir` with pglite-initdb in a child process (same Node, same environment); throws with its
+ * stderr. The child writes a sibling staging directory that is renamed into place once complete, so a
+ * start killed meanwhile (or a child killed at its deadline) never leaves a half-written directory that
+ * the next start would take for an initialised one. The child never outlives its deadline or this process.
  */
-export function initialiseDataDir(dataDir: string, deadlineMs = INITDB_DEADLINE_MS): Promise<void> {
+export async function initialiseDataDir(dataDir: string, deadlineMs = INITDB_DEADLINE_MS): Promise<void> {
+  const staging = `${dataDir}.initdb-${process.pid}`;
+  try {
+    removeStaging(staging); // left by an earlier process of the same pid, killed meanwhile
+    await runInitdb(staging, deadlineMs);
+    // An empty directory (made by whoever chose the path) gives way; one with files in it is refused below.
+    if (existsSync(dataDir) && readdirSync(dataDir).length === 0) rmdirSync(dataDir);
+    renameSync(staging, dataDir);
+  } catch (error) {
+    removeStaging(staging);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`initialising the PGlite data directory ${dataDir} failed: ${reason}`);
+  }
+}
+
+/** Best effort: a path that cannot even be looked at (its parent is a file, say) has nothing to remove. */
+function removeStaging(staging: string): void {
+  try {
+    rmSync(staging, { recursive: true, force: true });
+  } catch {
+    // nothing there to remove
+  }
+}
+
+function runInitdb(dataDir: string, deadlineMs: number): Promise<void> {
   // From the sources, the .ts file under tsx; bundled, its own bundle beside this one.
   const fromSources = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(fromSources ? './pglite-initdb.ts' : './pglite-initdb.mjs', import.meta.url));
@@ -145,7 +171,7 @@ export function initialiseDataDir(dataDir: string, deadlineMs = INITDB_DEADLINE_
       process.off('exit', killChild);
       if (code === 0) return resolveInit();
       const detail = signal === 'SIGKILL' ? `still running after ${deadlineMs / 1000} s` : stderr.trim().split('\n').at(-1) ?? '';
-      rejectInit(new Error(`initialising the PGlite data directory ${dataDir} failed (${code ?? signal}): ${detail}`));
+      rejectInit(new Error(`pglite-initdb exited (${code ?? signal}): ${detail}`));
     });
   });
 }
