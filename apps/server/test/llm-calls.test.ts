@@ -8,9 +8,9 @@ const ask = (content: string, extra: Record<string, unknown> = {}) => ({ message
 
 interface CancelledCallRow { status: string; prompt_tokens: number; completion_tokens: number; usage_source: string }
 
-/** The `calls` row of a cut call, polled for up to 2 s (its settlement is written after the client has gone). */
+/** The `calls` row of a cut call, polled for up to 5 s (its settlement is written after the client has gone). */
 async function recordedCall(gateway: TestGateway, where: 'call_id' | 'job_id', id: string): Promise<CancelledCallRow | undefined> {
-  for (let tries = 0; tries < 100; tries += 1) {
+  for (let tries = 0; tries < 250; tries += 1) {
     const [row] = await gateway.container.db.query<CancelledCallRow>(`SELECT status, prompt_tokens, completion_tokens, usage_source FROM calls WHERE ${where} = $1`, [id]);
     if (row) return row;
     await new Promise((resolve) => setTimeout(resolve, 20));

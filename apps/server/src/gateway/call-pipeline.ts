@@ -16,6 +16,7 @@ import type { InFlightCallRegistry } from './in-flight-calls.ts';
 import type { SchemaValidator } from './json-schema-validator.ts';
 import type { LimitTicket, RateLimits } from '../domain/rate-limits.ts';
 import { withStandardResponseFormat } from './response-format.ts';
+import { newCallId } from '../domain/call-ids.ts';
 import type { TokenEstimator } from './token-estimator.ts';
 
 /** The adapter of each provider (the providers package's AdapterRegistry). */
@@ -159,7 +160,7 @@ export class CallPipeline {
     ], worst.tokens);
     // In memory the ticket is at hand; counted in Redis (shared by instances) it is one round trip away.
     const ticket = granted instanceof Promise ? await granted : granted;
-    const callId = crypto.randomUUID();
+    const callId = newCallId();
     let outcome;
     try {
       outcome = await this.deps.calls.admit({ callId, jobId, teamId: key.teamId, worstCostNanos: worst.clientCostNanos, holdMicro: worst.holdMicro });

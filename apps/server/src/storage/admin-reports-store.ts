@@ -68,7 +68,7 @@ export class PgAdminReportsStore implements AdminReportsReader {
               usage_source AS "usageSource", provider_cost_nanos AS "providerCostNanos", client_cost_nanos AS "clientCostNanos", unpriced,
               latency_ms AS "latencyMs", ttft_ms AS "ttftMs", purpose, request_body AS "requestBody", response_body AS "responseBody", error,
               created_at AS "createdAt", finished_at AS "finishedAt", attempts AS "attemptCount"
-       FROM calls WHERE job_id = $1 ORDER BY created_at, finished_at, call_id`,
+       FROM calls WHERE job_id = $1 ORDER BY created_at, call_id`,
       [jobId],
     );
     const attempts = await this.db.query<CallAttemptReport & { callId: string }>(

@@ -125,11 +125,11 @@ export class JobRepository implements JobStore {
     }));
   }
 
-  /** In the order the calls were made: timestamps are to the millisecond, so retries of one request can share a start; the earlier one finished first. */
+  /** In the order the calls were made: timestamps are to the millisecond, and call ids order the calls made within one (call-ids.ts). */
   async listCalls(jobId: string): Promise<CallSummary[]> {
     const rows = await this.db.query<{ call_id: string; purpose: string | null; model_group: string | null; status: string; prompt_tokens: number; completion_tokens: number; total_tokens: number; client_cost_nanos: number; latency_ms: number | null; error: unknown; created_at: Date }>(
       `SELECT call_id, purpose, model_group, status, prompt_tokens, completion_tokens, total_tokens, client_cost_nanos, latency_ms, error, created_at
-         FROM calls WHERE job_id = $1 ORDER BY created_at, finished_at, call_id`, [jobId]);
+         FROM calls WHERE job_id = $1 ORDER BY created_at, call_id`, [jobId]);
     return rows.map((row) => ({
       callId: row.call_id, purpose: row.purpose, modelGroup: row.model_group, status: row.status, promptTokens: row.prompt_tokens,
       completionTokens: row.completion_tokens, totalTokens: row.total_tokens, clientCostNanos: row.client_cost_nanos,
