@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { RateLimiter } from '../src/gateway/rate-limiter.ts';
 import { RedisRateLimiter } from '../src/storage/redis-rate-limiter.ts';
 import { startSecondInstance } from './helpers/second-instance.ts';
@@ -30,6 +31,12 @@ afterEach(async () => {
 async function startSecond(): Promise<string> {
   second = await startSecondInstance(gateway);
   return second.url;
+}
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); !await condition(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() - started > 2_000) assert.fail('condition not met within 2 s');
+  }
 }
 
 const ask = (text: string, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content: text }], ...extra });
@@ -83,6 +90,36 @@ describe('rate limits across instances (Redis)', { skip: redisUrl ? false : 'nee
     const both = await Promise.all([gateway.url, secondUrl].map((base, index) =>
       call(base, tenant.auth, job.body.job_id, { model: tenant.group, ...ask(`pair ${index}`, { max_tokens: 2_000 }) })));
     assert.deepEqual(both.map((result) => result.status).sort(), [200, 429]);
+  });
+
+  test('a token correction goes to the minute its estimate was counted in, and a window already expired is left alone', async () => {
+    const prefix = `saas-llm:test-${Date.now()}:`;
+    const limiter = new RedisRateLimiter(redisUrl!, new RateLimiter(), { warn: () => {} }, prefix);
+    const inspect = new Redis(redisUrl!);
+    try {
+      const scopes = [{ id: 'team:minute', limits: { rpm: null, tpm: 10_000, concurrent: null } }];
+      const tokenKeys = async () => (await inspect.keys(`${prefix}team:minute:t:*`)).sort();
+      // Until its connection is up the limiter counts in memory (no offline queue): wait for it to reach Redis.
+      await waitFor(async () => {
+        (await limiter.admit(scopes, 0)).release(0);
+        return (await inspect.keys(`${prefix}*`)).length > 0;
+      });
+      const first = await limiter.admit(scopes, 2_000);
+      const [counted] = await tokenKeys();
+      assert.equal(await inspect.get(counted!), '2000');
+      first.release(30);
+      await waitFor(async () => await inspect.get(counted!) === '30');
+      // The admission minute's counter expired before the call settled (a call longer than two minutes):
+      // the correction must not create a counter in another minute (the old script wrote the current one).
+      const second = await limiter.admit(scopes, 2_000);
+      await inspect.del(...await tokenKeys());
+      second.release(30);
+      await limiter.admit(scopes, 0).then((ticket) => ticket.release(0)); // same connection: runs after the release
+      assert.deepEqual(await tokenKeys(), []);
+    } finally {
+      await limiter.close();
+      await inspect.quit();
+    }
   });
 
   test('Redis not answering: calls are counted in the instance instead, with one warning', async () => {

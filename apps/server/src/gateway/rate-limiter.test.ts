@@ -42,3 +42,21 @@ test('concurrency limit frees a slot on release, once', () => {
   assert.throws(() => limiter.admit(scope, 1), /in flight/);
   again.release(1);
 });
+
+test('TPM: a call admitted just before a minute ends and settled just after corrects the minute it was counted in', () => {
+  let now = 60_000 * 100;
+  const limiter = new RateLimiter(() => now);
+  const scope = [{ id: 'team:t', limits: { rpm: null, tpm: 3_000, concurrent: null } }];
+  limiter.admit(scope, 1).release(1); // opens the window at a minute's start
+  now += 59_900;
+  const ticket = limiter.admit(scope, 2_000);
+  now += 300; // settled 0.2 s into the next minute, having used 30 tokens
+  ticket.release(30);
+  // The previous minute (weighted ~1) now holds 31 tokens, not 2,001: another 2,000-token estimate fits.
+  limiter.admit(scope, 2_000).release(30);
+  // A correction for a minute already out of the window changes nothing.
+  const late = limiter.admit(scope, 500);
+  now += 3 * 60_000;
+  late.release(0);
+  limiter.admit(scope, 2_900).release(0);
+});

@@ -21,6 +21,16 @@ function roll(window: Window, now: number): void {
 }
 
 /**
+ * Corrects the minute the estimate was counted in (`countedIn`, a window start), not the current one: a call
+ * admitted just before a minute ends and settled just after would otherwise leave its whole estimate in the
+ * previous minute, which the sliding window still weighs. A minute already out of the window is left alone.
+ */
+function correct(window: Window, countedIn: number, delta: number): void {
+  if (window.start === countedIn) window.current = Math.max(0, window.current + delta);
+  else if (window.start - MINUTE === countedIn) window.previous = Math.max(0, window.previous + delta);
+}
+
+/**
  * Per-team and per-key RPM, TPM and concurrency limits, in process memory (one instance; `RedisRateLimiter`
  * counts them across instances). Sliding one-minute windows.
  */
@@ -45,20 +55,22 @@ export class RateLimiter implements RateLimits {
       if (limits.tpm !== null && usedTokens + estimatedTokens > limits.tpm) throw limitExceeded('tpm', scope, retryAfter(tokens, now), headers);
       if (limits.concurrent !== null && (this.concurrent.get(id) ?? 0) >= limits.concurrent) throw limitExceeded('concurrent', scope, 1, headers);
     }
+    const countedIn: number[] = [];
     for (const { id } of scopes) {
       this.window(this.requests, id, now).current += 1;
-      this.window(this.tokens, id, now).current += estimatedTokens;
+      const tokens = this.window(this.tokens, id, now);
+      tokens.current += estimatedTokens;
+      countedIn.push(tokens.start);
       this.concurrent.set(id, (this.concurrent.get(id) ?? 0) + 1);
     }
     return limitTicket(headers, (actualTokens) => {
       const at = this.now();
-      for (const { id } of scopes) {
-        const tokens = this.window(this.tokens, id, at);
-        tokens.current = Math.max(0, tokens.current + actualTokens - estimatedTokens);
+      scopes.forEach(({ id }, index) => {
+        correct(this.window(this.tokens, id, at), countedIn[index]!, actualTokens - estimatedTokens);
         const inFlight = (this.concurrent.get(id) ?? 1) - 1;
         if (inFlight <= 0) this.concurrent.delete(id);
         else this.concurrent.set(id, inFlight);
-      }
+      });
     });
   }
 

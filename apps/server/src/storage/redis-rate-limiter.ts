@@ -10,8 +10,8 @@ import { addLimitHeaders, limitExceeded, limitTicket, type LimitScope, type Limi
  * sorted set scored by a lease's end, so the slots of an instance that died with calls running come back.
  *
  * KEYS: one prefix per scope. ARGV: estimated tokens, call id, lease ms, then rpm, tpm, concurrent per scope
- * (-1: no limit). Returns {'ok', requests, tokens per scope…} or {kind, scope index, retry-after seconds,
- * requests, tokens per scope checked so far…}.
+ * (-1: no limit). Returns {'ok', 0, 0, minute, requests, tokens per scope…} or {kind, scope index, retry-after
+ * seconds, minute, requests, tokens per scope checked so far…}; the minute is the window the estimate is counted in.
  */
 const ADMIT_SCRIPT = `
 local time = redis.call('TIME')
@@ -30,11 +30,11 @@ for i = 1, #KEYS do
   local tokens = tonumber(redis.call('GET', base .. ':t:' .. minute) or '0') + tonumber(redis.call('GET', base .. ':t:' .. (minute - 1)) or '0') * weight
   counts[#counts + 1] = math.floor(requests)
   counts[#counts + 1] = math.floor(tokens)
-  if rpm >= 0 and requests + 1 > rpm then return {'rpm', i, retry, unpack(counts)} end
-  if tpm >= 0 and tokens + estimated > tpm then return {'tpm', i, retry, unpack(counts)} end
+  if rpm >= 0 and requests + 1 > rpm then return {'rpm', i, retry, minute, unpack(counts)} end
+  if tpm >= 0 and tokens + estimated > tpm then return {'tpm', i, retry, minute, unpack(counts)} end
   if concurrent >= 0 then
     redis.call('ZREMRANGEBYSCORE', base .. ':c', '-inf', now)
-    if redis.call('ZCARD', base .. ':c') >= concurrent then return {'concurrent', i, 1, unpack(counts)} end
+    if redis.call('ZCARD', base .. ':c') >= concurrent then return {'concurrent', i, 1, minute, unpack(counts)} end
   end
 end
 for i = 1, #KEYS do
@@ -50,20 +50,22 @@ for i = 1, #KEYS do
     redis.call('PEXPIRE', base .. ':c', tonumber(ARGV[3]))
   end
 end
-return {'ok', 0, 0, unpack(counts)}
+return {'ok', 0, 0, minute, unpack(counts)}
 `;
 
-/** Corrects this minute's tokens by actual − estimated (never below zero) and frees the call's slot. ARGV: delta, call id. */
+/**
+ * Corrects the tokens of the minute the estimate was counted in by actual − estimated (never below zero) and
+ * frees the call's slot. Not the current minute: a call admitted at 12:00:59.8 and settled at 12:01:00.1 would
+ * otherwise leave its whole estimate in 12:00 (still weighing on the sliding window) and find nothing to
+ * correct in 12:01. A window already expired is left alone. ARGV: delta, call id, admission minute.
+ */
 const RELEASE_SCRIPT = `
-local time = redis.call('TIME')
-local minute = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / 60000)
 local delta = tonumber(ARGV[1])
 for i = 1, #KEYS do
   local base = KEYS[i]
-  if delta ~= 0 then
-    local key = base .. ':t:' .. minute
-    if redis.call('INCRBY', key, delta) < 0 then redis.call('SET', key, 0) end
-    redis.call('PEXPIRE', key, 120000)
+  local key = base .. ':t:' .. ARGV[3]
+  if delta ~= 0 and redis.call('EXISTS', key) == 1 then
+    if redis.call('INCRBY', key, delta) < 0 then redis.call('SET', key, 0, 'KEEPTTL') end
   end
   redis.call('ZREM', base .. ':c', ARGV[2])
 end
@@ -75,7 +77,7 @@ const SLOT_LEASE_MS = 30 * 60_000;
 /** Past this, a call does not wait for Redis: it is counted in this instance's memory instead. */
 const COMMAND_TIMEOUT_MS = 250;
 
-type ScriptReply = [string, number, number, ...number[]];
+type ScriptReply = [string, number, number, number, ...number[]];
 
 interface LimitScripts {
   admitLimits(numberOfKeys: number, ...args: Array<string | number>): Promise<ScriptReply>;
@@ -117,12 +119,12 @@ export class RedisRateLimiter implements RateLimits {
       this.warn(error);
       return this.fallback.admit(scopes, estimatedTokens);
     }
-    const [verdict, scopeIndex, retryAfter, ...counts] = reply;
+    const [verdict, scopeIndex, retryAfter, minute, ...counts] = reply;
     const headers: Record<string, string> = {};
     for (let index = 0; index * 2 < counts.length; index++) addLimitHeaders(headers, scopes[index]!.limits, counts[index * 2]!, counts[index * 2 + 1]!, estimatedTokens);
     if (verdict !== 'ok') throw limitExceeded(verdict as 'rpm' | 'tpm' | 'concurrent', scopes[scopeIndex - 1]!, retryAfter, headers);
     return limitTicket(headers, (actualTokens) => {
-      this.redis.releaseLimits(keys.length, ...keys, actualTokens - estimatedTokens, member).catch((error: unknown) => this.warn(error));
+      this.redis.releaseLimits(keys.length, ...keys, actualTokens - estimatedTokens, member, minute).catch((error: unknown) => this.warn(error));
     });
   }
 
