@@ -11,8 +11,9 @@ const CHARACTERS_PER_TOKEN = 3;
  * Token counting for what upstreams don't report: usage of abandoned streams and of upstreams without
  * usage (then marked `estimated`), and the prompt size for context-window filtering and credit holds.
  * Admission uses the cheap character-based upper estimate, so the hot path never counts. Exact counts run
- * on a thread started on first need (token-count-thread.ts): the tokenizer's load (~0.4 s, ~65 MB) then
- * costs neither the server's start, nor its idle memory, nor a stall of its event loop.
+ * on a thread started on first need (token-count-thread.ts): building the o200k counter (~0.4 s of CPU;
+ * the thread keeps ~12 MB) then costs neither the server's start, nor its idle memory, nor a stall of its
+ * event loop.
  */
 export class TokenEstimator {
   private worker: Worker | null = null;
