@@ -146,6 +146,11 @@ describe('job API: streaming edges, create-and-call, upstream faults over the Op
     }
     const state = await ledgerState(gateway, tenant.teamId);
     assert.equal(state.reservedMicro, 3_000_000, "only the three jobs' own holds remain: the calls settled");
+    // The aborted connections are gone and none was opened in their place (undici 7 reconnected after each
+    // aborted stream and kept the new socket idle with no timer: a burst of cancelled streams left as many
+    // TLS connections to the provider open for nothing).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(upstream.unusedConnectionCount, 0, 'no connection opened without a request to carry');
   });
 
   test('cooldown: a deployment that keeps failing is skipped after three failures', async () => {

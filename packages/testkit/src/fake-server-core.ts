@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -89,17 +89,24 @@ export abstract class FakeProviderServer<Reply extends FakeFaults> {
   private defaultReply: Reply = {} as Reply;
   private readonly inFlight = new Set<AbortController>();
   private connections = 0;
+  /** Open connections that have not carried a request yet. */
+  private readonly unusedSockets = new Set<Socket>();
   private sequenceNumber = 0;
   private readonly server: Server;
 
   protected constructor() {
     this.server = createServer((request, response) => {
+      this.unusedSockets.delete(request.socket);
       this.handle(request, response).catch((error: unknown) => {
         // A fault we scripted (destroyed socket, aborted delay) ends here; anything else is a bug in the fake.
         if (!response.headersSent && !response.destroyed) response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
       });
     });
-    this.server.on('connection', () => this.connections++);
+    this.server.on('connection', (socket: Socket) => {
+      this.connections++;
+      this.unusedSockets.add(socket);
+      socket.once('close', () => this.unusedSockets.delete(socket));
+    });
   }
 
   /** Listens on a free loopback port. */
@@ -117,6 +124,14 @@ export abstract class FakeProviderServer<Reply extends FakeFaults> {
   /** TCP connections accepted so far (keep-alive reuse keeps this low). */
   get connectionCount(): number {
     return this.connections;
+  }
+
+  /**
+   * Connections open now that never carried a request: a client that connects without need (undici 7
+   * reconnected after every aborted stream and left the new socket idle, with no keep-alive timer).
+   */
+  get unusedConnectionCount(): number {
+    return this.unusedSockets.size;
   }
 
   /** Queues replies for the next requests, in order. */
