@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { countTokens } from 'gpt-tokenizer';
 import { readDemoEnv, startServe } from './helpers/serve-process.ts';
 
 // `npm start` runs the bundle of scripts/bundle.mjs (decision 011), not the sources: this builds one
@@ -18,6 +20,19 @@ test('the bundled server starts on a fresh data directory, migrates, bootstraps 
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/bundle.mjs'), outdir], { stdio: 'pipe' });
   for (const file of ['saas-llm.mjs', 'pglite-thread-worker.mjs', 'pglite-initdb.mjs', 'token-count-thread.mjs']) assert.ok(existsSync(join(outdir, file)), file);
   assert.ok(existsSync(join(outdir, 'migrations', '0001_init.sql')));
+  // The bundled counting thread reads gpt-tokenizer's rank module as data at run time: it counts as the library does.
+  const texts = ['hello world', 'The quick brown fox 🦊 quotes <|endoftext|> in 東京'];
+  const counter = new Worker(join(outdir, 'token-count-thread.mjs'));
+  try {
+    const reply = await new Promise<{ counts?: number[]; error?: string }>((resolveReply, rejectReply) => {
+      counter.once('message', resolveReply);
+      counter.once('error', rejectReply);
+      counter.postMessage({ id: 1, texts });
+    });
+    assert.deepEqual(reply.counts, texts.map((text) => countTokens(text, { disallowedSpecial: new Set() })));
+  } finally {
+    await counter.terminate();
+  }
 
   const dataDir = join(scratch, 'data');
   const env: NodeJS.ProcessEnv = { ...process.env, SAAS_LLM_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SAAS_LLM_MASTER_KEY: 'mk-bundle-test-0123456789abcdef', LOG_LEVEL: 'warn' };
