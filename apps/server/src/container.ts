@@ -6,6 +6,7 @@ import { migrate, migrationsCurrent } from './storage/migrator.ts';
 import { join } from 'node:path';
 import { createLogger, type Logger } from './logger.ts';
 import { Sweepers } from './background/sweepers.ts';
+import { EmbeddedVacuum } from './background/embedded-vacuum.ts';
 import { GatewayMetrics } from './observability/prometheus-metrics.ts';
 import { StreamGauge } from './observability/stream-gauge.ts';
 import { AdapterRegistry } from '@saas-llm/providers';
@@ -79,6 +80,8 @@ export interface Container {
   db: Database;
   logger: Logger;
   sweepers: Sweepers;
+  /** Vacuums the embedded database (PGlite has no autovacuum); null on a PostgreSQL server. */
+  vacuum: EmbeddedVacuum | null;
   metrics: GatewayMetrics;
   streams: StreamGauge;
   version: string;
@@ -208,6 +211,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
   // A suspension, pause or limit change applies at once on this instance (other instances within the cache TTL).
   teamChanges.subscribe((teamId) => teamStanding.invalidate(teamId));
   const sweepers = new Sweepers(jobs, jobStore, new ReservationRepository(db), credits, logger);
+  const vacuum = db.dialect === 'pglite' ? new EmbeddedVacuum(db, logger) : null;
   const adapters = new AdapterRegistry();
   const tokens = new TokenEstimator((error) => logger.warn({ err: error }, 'exact token count failed: metered with the character estimate'));
   // Before anything reads the accounting: calls a crashed process acknowledged are recorded first.
@@ -225,6 +229,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
     db,
     logger,
     sweepers,
+    vacuum,
     metrics,
     streams,
     version: VERSION,
@@ -268,6 +273,7 @@ export async function buildContainer(config: Config, db: Database, options: Cont
     },
     close: async () => {
       await sweepers.stop();
+      await vacuum?.stop();
       inFlight.abortAll();
       // Aborted calls settle as they unwind; every acknowledged call is written before the database closes.
       await inFlight.waitForAll(CLOSE_WAIT_MS);

@@ -32,6 +32,7 @@ export async function startServer(config: Config = loadConfig(), afterListen?: (
     throw error;
   }
   container.sweepers.start(config.sweepIntervalMs);
+  container.vacuum?.start();
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const address = app.server.address();
   const url = `http://${displayHost}:${typeof address === 'object' && address ? address.port : config.port}`;

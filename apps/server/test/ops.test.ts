@@ -19,6 +19,10 @@ describe('operations endpoints', () => {
     assert.deepEqual(ready.body.checks, { database: true, migrations: true });
   });
 
+  test('the embedded database is vacuumed by the gateway; a PostgreSQL server by its own autovacuum', () => {
+    assert.equal(gateway.container.vacuum !== null, gateway.container.db.dialect === 'pglite');
+  });
+
   test('echoes a valid x-request-id and replaces an invalid one', async () => {
     const echoed = await gateway.request('/health', { headers: { 'x-request-id': 'abc-123' } });
     assert.equal(echoed.headers.get('x-request-id'), 'abc-123');

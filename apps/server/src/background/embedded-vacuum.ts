@@ -1,0 +1,57 @@
+/** What the vacuum needs of the database: one statement without parameters. */
+export interface StatementRunner {
+  exec(sql: string): Promise<void>;
+}
+
+export interface VacuumLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+/** Time between two vacuums of the embedded database. */
+export const EMBEDDED_VACUUM_INTERVAL_MS = 60_000;
+/** A vacuum slower than this is logged (it holds the database thread, so the write queue waits meanwhile). */
+const SLOW_VACUUM_MS = 1_000;
+
+/**
+ * Vacuums and analyses the embedded database (PGlite) once a minute. A PostgreSQL server does this by
+ * itself (autovacuum), but PGlite runs PostgreSQL in single-user mode, where the autovacuum launcher never
+ * starts: every settled hold left a dead row version behind for good, the partial indexes of held
+ * reservations filled with entries of released ones, the planner's statistics were never gathered, and
+ * transaction ids were never frozen. In a 300,000-call soak the gateway slowed from ~830 to ~250 calls/s;
+ * a micro-benchmark of the hold's insert-then-release pattern doubled its time per round within 77,000
+ * rows, and stayed flat with a vacuum between blocks. A vacuum skips the pages the visibility map marks
+ * clean, so a minute's worth of changes is what each run reads. Plain `VACUUM` takes no lock that blocks
+ * reads or writes; on PGlite's single connection the statements queued behind it wait for it to finish.
+ */
+export class EmbeddedVacuum {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly db: StatementRunner, private readonly log: VacuumLogger) {}
+
+  /** One vacuum and analysis of every table; returns its duration in milliseconds. */
+  async runOnce(): Promise<number> {
+    const started = performance.now();
+    await this.db.exec('VACUUM (ANALYZE)');
+    const durationMs = Math.round(performance.now() - started);
+    if (durationMs >= SLOW_VACUUM_MS) this.log.info({ durationMs }, 'embedded database vacuum');
+    return durationMs;
+  }
+
+  start(intervalMs = EMBEDDED_VACUUM_INTERVAL_MS): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runOnce().then(() => undefined, (error: unknown) => this.log.error({ err: error }, 'embedded database vacuum failed'))
+        .finally(() => { this.running = null; });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
