@@ -18,9 +18,9 @@ after(async () => {
 const logs: string[] = [];
 const log = { info: (_details: Record<string, unknown>, message: string) => logs.push(message), error: (_details: Record<string, unknown>, message: string) => logs.push(message) };
 
-interface TableStats { relname: string; n_dead_tup: number; vacuumed: boolean; analyzed: boolean }
+interface TableStats { relname: string; n_dead_tup: number; vacuumed: boolean }
 const stats = async () => db.query<TableStats>(
-  `SELECT relname, n_dead_tup::int, last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables ORDER BY relname`);
+  `SELECT relname, n_dead_tup::int, last_vacuum IS NOT NULL AS vacuumed FROM pg_stat_user_tables ORDER BY relname`);
 
 test('nothing vacuums PGlite by itself: dead row versions stay until the gateway vacuums every table', async () => {
   // The hold pattern: rows inserted, then updated (released), leaving a dead version each.
@@ -39,7 +39,7 @@ test('nothing vacuums PGlite by itself: dead row versions stay until the gateway
   // Every table of the schema, not just one: the holds, the calls, the jobs and the teams among them.
   for (const name of ['reservations', 'calls', 'call_attempts', 'jobs', 'teams']) {
     const table = afterRun.find((row) => row.relname === name);
-    assert.ok(table?.vacuumed && table.analyzed, `${name} vacuumed and analysed`);
+    assert.ok(table?.vacuumed, `${name} vacuumed`);
   }
 });
 
@@ -53,5 +53,5 @@ test('started, it runs on its interval; stopped, it waits for a run in progress 
   const count = runs.length;
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(runs.length, count);
-  assert.deepEqual([...new Set(runs)], ['VACUUM (ANALYZE)']);
+  assert.deepEqual([...new Set(runs)], ['VACUUM']);
 });
