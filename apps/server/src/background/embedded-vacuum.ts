@@ -1,3 +1,5 @@
+import { PeriodicTask } from './periodic-task.ts';
+
 /** What the vacuum needs of the database: one statement without parameters. */
 export interface StatementRunner {
   exec(sql: string): Promise<void>;
@@ -27,8 +29,7 @@ const SLOW_VACUUM_MS = 1_000;
  * column statistics, and VACUUM keeps the row counts the planner uses up to date.
  */
 export class EmbeddedVacuum {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic = new PeriodicTask(() => this.runOnce(), (error) => this.log.error({ err: error }, 'embedded database vacuum failed'));
 
   constructor(private readonly db: StatementRunner, private readonly log: VacuumLogger) {}
 
@@ -42,18 +43,10 @@ export class EmbeddedVacuum {
   }
 
   start(intervalMs = EMBEDDED_VACUUM_INTERVAL_MS): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce().then(() => undefined, (error: unknown) => this.log.error({ err: error }, 'embedded database vacuum failed'))
-        .finally(() => { this.running = null; });
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.periodic.stop();
   }
 }

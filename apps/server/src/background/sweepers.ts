@@ -1,6 +1,7 @@
 import type { JobService } from '../domain/job-service.ts';
 import type { JobStore } from '../domain/jobs.ts';
 import type { AutoRefiller, StaleHoldReleaser } from '../domain/maintenance-ports.ts';
+import { PeriodicTask } from './periodic-task.ts';
 
 export interface SweeperLogger {
   info(details: Record<string, unknown>, message: string): void;
@@ -12,8 +13,7 @@ export interface SweeperLogger {
  * Each run is safe to repeat and safe on several instances at once (the database decides who wins).
  */
 export class Sweepers {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic = new PeriodicTask(() => this.runOnce(), (error) => this.log.error({ err: error }, 'background sweep failed'));
 
   constructor(
     private readonly jobs: JobService,
@@ -42,18 +42,10 @@ export class Sweepers {
   }
 
   start(intervalMs = 15_000): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce().then(() => undefined, (error: unknown) => this.log.error({ err: error }, 'background sweep failed'))
-        .finally(() => { this.running = null; });
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.periodic.stop();
   }
 }
