@@ -58,3 +58,27 @@ test('counts like gpt-tokenizer on random text drawn from many scripts, bytes an
     assert.equal(counter.count(text), reference(text), JSON.stringify(text));
   }
 });
+
+test('long pieces (merged with a heap) count like gpt-tokenizer: runs without spaces of letters, accents and symbols', () => {
+  const next = random(424242);
+  const alphabets = ['aeiouéèàü', '=-_*#~', 'abcXYZ', 'ёжщъ', '🙂a', 'नमस्ते'];
+  for (let sample = 0; sample < 40; sample++) {
+    const alphabet = [...alphabets[sample % alphabets.length]!];
+    const length = 300 + Math.floor(next() * 2500);
+    let text = '';
+    for (let index = 0; index < length; index++) text += alphabet[Math.floor(next() * alphabet.length)];
+    assert.equal(counter.count(text), reference(text), `sample ${sample}: ${JSON.stringify(text.slice(0, 30))}…`);
+  }
+  for (const unit of ['=', 'éè', 'ab', 'the']) {
+    const text = unit.repeat(Math.ceil(20_000 / unit.length));
+    assert.equal(counter.count(text), reference(text), `${unit} × ${text.length / unit.length}`);
+  }
+});
+
+test('a megabyte-long piece is counted in seconds, not hours (the rescanning merge is quadratic)', () => {
+  const small = 'éè'.repeat(10_000);
+  const started = performance.now();
+  const count = counter.count(small.repeat(50)); // one piece of 1,000,000 characters
+  assert.ok(performance.now() - started < 10_000, `${Math.round(performance.now() - started)} ms`);
+  assert.equal(count, 50 * reference(small));
+});
