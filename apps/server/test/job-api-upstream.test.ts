@@ -95,6 +95,27 @@ describe('job API against OpenAI-format upstreams: zero buffering, fallback on e
     });
   }
 
+  test('server-timing: the upstream share is measured, not rounded to whole milliseconds, and the parts fit the whole', async () => {
+    const tenant = await createTenant(gateway, { deployments: [openai()] });
+    const job = await gateway.request('/api/jobs/create', { headers: tenant.auth, body: { job_type: 'timing' } });
+    const upstreamShares: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      upstream.script({ firstByteDelayMs: 15 });
+      const sentAt = performance.now();
+      const call = await gateway.request(`/api/jobs/${job.body.job_id}/llm-call`, { headers: tenant.auth, body: { model: tenant.group, ...ask('time me') } });
+      const wallMs = performance.now() - sentAt;
+      assert.equal(call.status, 200, JSON.stringify(call.body));
+      const timing = /^gateway;dur=(\d+\.\d), upstream;dur=(\d+\.\d)$/.exec(call.headers.get('server-timing') ?? '');
+      assert.ok(timing, call.headers.get('server-timing') ?? 'no server-timing');
+      const [gatewayMs, upstreamMs] = [Number(timing[1]), Number(timing[2])];
+      assert.ok(upstreamMs >= 15, `upstream ${upstreamMs} ms with a 15 ms first-byte delay`);
+      assert.ok(gatewayMs + upstreamMs <= wallMs + 0.2, `${gatewayMs} + ${upstreamMs} ms reported, ${wallMs} ms seen by the client`);
+      upstreamShares.push(timing[2]!);
+    }
+    // Rounded to whole milliseconds, every share would end in `.0` (six in a row by chance: one in a million).
+    assert.ok(upstreamShares.some((share) => !share.endsWith('.0')), upstreamShares.join(', '));
+  });
+
   test('fallback after connection refused', async () => {
     const closed = await FakeOpenAIServer.start();
     const refusedBase = closed.baseUrl;

@@ -7,7 +7,13 @@ export interface AttemptRecord {
   httpStatus: number | null;
   errorClass: string | null;
   errorMessage: string | null;
+  /** Whole milliseconds, as stored and reported. */
   latencyMs: number;
+  /**
+   * The same duration unrounded, for `server-timing` and the upstream histogram: on a call of a few
+   * milliseconds, rounding the upstream's share misstates the gateway's own by up to half a millisecond.
+   */
+  durationMs: number;
   startedAt: Date;
 }
 

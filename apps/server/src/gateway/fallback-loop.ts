@@ -81,6 +81,7 @@ export function backoff(baseMs: number, retry: number, random: () => number): nu
 }
 
 function record(attemptNumber: number, candidate: CallCandidate, status: AttemptRecord['status'], started: number, startedAt: Date, error: UpstreamError | null): AttemptRecord {
+  const durationMs = performance.now() - started;
   return {
     attemptNumber,
     deploymentAlias: candidate.alias,
@@ -89,7 +90,8 @@ function record(attemptNumber: number, candidate: CallCandidate, status: Attempt
     httpStatus: error ? error.upstreamStatus : 200,
     errorClass: error ? error.kind : null,
     errorMessage: error ? error.message : null,
-    latencyMs: Math.round(performance.now() - started),
+    latencyMs: Math.round(durationMs),
+    durationMs,
     startedAt,
   };
 }

@@ -71,7 +71,7 @@ export class GatewayMetrics implements CallObserver {
     this.clientCost.series(group).inc(call.clientCostNanos / 1e9);
     if (call.unpriced && call.deploymentAlias) this.unpriced.series(call.deploymentAlias).inc();
     for (const attempt of call.attempts) {
-      this.upstreamSeconds.series(attempt.deploymentAlias, attempt.provider, attempt.status).observe(attempt.latencyMs / 1000);
+      this.upstreamSeconds.series(attempt.deploymentAlias, attempt.provider, attempt.status).observe(attempt.durationMs / 1000);
       if (attempt.status === 'failed') this.upstreamErrors.series(attempt.deploymentAlias, attempt.provider, attempt.errorClass ?? 'unknown').inc();
     }
   }

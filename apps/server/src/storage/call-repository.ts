@@ -100,7 +100,7 @@ export class CallRepository implements CallStore {
       deploymentAlias: row.deployment_alias, provider: row.provider, providerModel: row.provider_model,
       attempts: attempts.map((attempt) => ({
         attemptNumber: attempt.attempt_number, deploymentAlias: attempt.deployment_alias, provider: attempt.provider, status: attempt.status,
-        httpStatus: attempt.http_status, errorClass: attempt.error_class, errorMessage: attempt.error_message, latencyMs: attempt.latency_ms, startedAt: attempt.started_at,
+        httpStatus: attempt.http_status, errorClass: attempt.error_class, errorMessage: attempt.error_message, latencyMs: attempt.latency_ms, durationMs: attempt.latency_ms, startedAt: attempt.started_at,
       })),
       status: row.status, stream: row.stream, promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens, cachedTokens: row.cached_tokens,
       totalTokens: row.total_tokens, usageSource: row.usage_source, providerCostNanos: row.provider_cost_nanos, clientCostNanos: row.client_cost_nanos,

@@ -46,7 +46,7 @@ export function clientDisconnectSignal(request: FastifyRequest, reply: FastifyRe
 
 /** Time spent waiting for upstreams in one call, for `server-timing`. */
 export function upstreamMs(call: AdmittedCall<unknown>): number {
-  return call.attempts.reduce((sum, attempt) => sum + attempt.latencyMs, 0);
+  return call.attempts.reduce((sum, attempt) => sum + attempt.durationMs, 0);
 }
 
 /** The calls of 02-client-api.md: llm-call (JSON or SSE), llm-call-stream, create-and-call(-stream), call reads. */
