@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { BodyChunkReader } from './body-chunk-reader.ts';
 import type { CallDeadline } from './call-deadline.ts';
 import type { StreamEvent, UpstreamHeaders, UpstreamStream, UpstreamTimeouts } from './provider-adapter.ts';
 import { SseDecoder, type SseEvent } from './sse-decoder.ts';
@@ -51,7 +52,7 @@ export abstract class SseUpstreamStream implements UpstreamStream {
     if (this.iterated) throw new Error('An UpstreamStream can be iterated only once');
     this.iterated = true;
     const body = this.response.body;
-    const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const reader = new BodyChunkReader(body);
     const decoder = new SseDecoder();
     let outcome: 'open' | 'done' | 'ended' = 'open';
     try {
