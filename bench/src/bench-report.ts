@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ColdStart } from './cold-start.ts';
-import type { LoadResult } from './load-run.ts';
+import type { LoadResult, MeasuredLoad } from './load-run.ts';
 import type { MachineDescription } from './machine.ts';
 import type { OpenStreamsResult } from './open-streams.ts';
 import type { StreamTimings } from './stream-probe.ts';
@@ -9,7 +9,10 @@ import { TARGET_KEYS, TARGET_LABELS, type TargetKey } from './targets.ts';
 
 export interface RowResult {
   idleRssMb: number;
-  throughput: Record<string, LoadResult & { cpuUsPerRequest: number }>;
+  /** Both passes combined (`combinePasses`): what the tables and bars use. */
+  throughput: Record<string, MeasuredLoad>;
+  /** Each pass on its own (runs before round 8 had one pass and no such field). */
+  throughputPasses?: Array<Record<string, MeasuredLoad>>;
   latencyAtRate: LoadResult;
   streams: StreamTimings;
   peakRssMb: number;
@@ -173,7 +176,9 @@ export function resultsSection(results: BenchResults): string {
     START,
     ...machineLines(results),
     '',
-    '**Non-streaming** (instant mock; closed loop at 10 and 100 connections; CPU per request is the row\'s process CPU time divided by its answers, at 10 / 100 connections):',
+    results.rows.direct?.throughputPasses
+      ? '**Non-streaming** (instant mock; closed loop at 10 and 100 connections, two passes — the rows in order, then in reverse — combined: req/s and CPU per request over both, p50 their mean, p99 the higher; CPU per request is the row\'s process CPU time divided by its answers, at 10 / 100 connections):'
+      : '**Non-streaming** (instant mock; closed loop at 10 and 100 connections; CPU per request is the row\'s process CPU time divided by its answers, at 10 / 100 connections):',
     '',
     ...throughputTable(results),
     '',

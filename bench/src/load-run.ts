@@ -46,6 +46,35 @@ export interface LoadOptions {
   onTick?: (completed: number) => void;
 }
 
+/** One closed-loop measurement with the CPU the process under test spent on it. */
+export type MeasuredLoad = LoadResult & { cpuUsPerRequest: number };
+
+/**
+ * Several passes of the same measurement as one: answers, errors and seconds summed, so requests/s and CPU
+ * per request are over every pass; latency is the passes' mean p50 and mean, and their highest p90, p99
+ * and max (percentiles of separate runs cannot be merged exactly without their samples).
+ */
+export function combinePasses(passes: readonly MeasuredLoad[]): MeasuredLoad {
+  if (passes.length === 0) throw new Error('combinePasses: no pass');
+  if (passes.length === 1) return passes[0]!;
+  const sum = (pick: (pass: MeasuredLoad) => number) => passes.reduce((total, pass) => total + pick(pass), 0);
+  const highest = (pick: (pass: MeasuredLoad) => number) => Math.max(...passes.map(pick));
+  const mean = (pick: (pass: MeasuredLoad) => number) => round2(sum(pick) / passes.length);
+  const ok = sum((pass) => pass.ok);
+  const answered = ok + sum((pass) => pass.non2xx);
+  const seconds = sum((pass) => pass.seconds);
+  const cpuUs = sum((pass) => pass.cpuUsPerRequest * (pass.ok + pass.non2xx));
+  const statusCodes: Record<string, number> = {};
+  for (const pass of passes) for (const [code, count] of Object.entries(pass.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  return {
+    connections: passes[0]!.connections, targetRate: passes[0]!.targetRate, seconds: round2(seconds), ok, non2xx: sum((pass) => pass.non2xx),
+    errors: sum((pass) => pass.errors), timeouts: sum((pass) => pass.timeouts), rps: seconds > 0 ? Math.round(ok / seconds) : 0,
+    latencyMs: { p50: mean((pass) => pass.latencyMs.p50), p90: highest((pass) => pass.latencyMs.p90), p99: highest((pass) => pass.latencyMs.p99),
+      max: highest((pass) => pass.latencyMs.max), mean: mean((pass) => pass.latencyMs.mean) },
+    statusCodes, cpuUsPerRequest: answered > 0 ? Math.round(cpuUs / answered) : 0,
+  };
+}
+
 /** Percentiles of `values` (ms), rounded to 0.01 ms. */
 export function summarise(values: number[]): LatencySummary {
   if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBenchServers, type BenchServers } from './bench-servers.ts';
 import { measureRestart, type ColdStart } from './cold-start.ts';
 import { REPO_ROOT } from './gateway-process.ts';
-import { runLoad, type LoadResult } from './load-run.ts';
+import { combinePasses, runLoad, type MeasuredLoad } from './load-run.ts';
 import { pacedLatency } from './paced-latency.ts';
 import { describeMachine, finishMachineDescription } from './machine.ts';
 import { holdOpenStreams, type OpenStreamsResult } from './open-streams.ts';
@@ -45,9 +45,10 @@ function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function throughputRow(target: Target): Promise<Record<string, LoadResult & { cpuUsPerRequest: number }>> {
-  await runLoad(target.json(), { connections: 10, seconds: PLAN.warmupSeconds });
-  const rows: Record<string, LoadResult & { cpuUsPerRequest: number }> = {};
+/** One pass of a row at each concurrency; the first pass warms the row up before it measures. */
+async function throughputPass(target: Target, warmUp: boolean): Promise<Record<string, MeasuredLoad>> {
+  if (warmUp) await runLoad(target.json(), { connections: 10, seconds: PLAN.warmupSeconds });
+  const rows: Record<string, MeasuredLoad> = {};
   for (const connections of PLAN.concurrencies) {
     const cpuBefore = cpuTimeMs(target.pid);
     const result = await runLoad(target.json(), { connections, seconds: PLAN.throughputSeconds });
@@ -85,10 +86,20 @@ async function main(): Promise<void> {
       resetPeakRss(target.pid);
     }
 
-    log('throughput (closed loop, as fast as each row answers)');
-    for (const key of TARGET_KEYS) {
-      const target = targets[key];
-      if (target) rows[key]!.throughput = await throughputRow(target);
+    // Two passes, the rows in order and then in reverse: every row's mean moment in the run is the same, so a
+    // machine whose speed drifts during the run (seen here: 1.4-2x between runs minutes apart) weighs on
+    // every row alike instead of favouring whichever row ran in a fast minute.
+    const passes: Partial<Record<TargetKey, Array<Record<string, MeasuredLoad>>>> = {};
+    for (const [index, order] of [[...TARGET_KEYS], [...TARGET_KEYS].reverse()].entries()) {
+      log(`throughput, pass ${index + 1} of 2 (closed loop, as fast as each row answers${index === 0 ? '' : '; rows in reverse order'})`);
+      for (const key of order) {
+        const target = targets[key];
+        if (target) (passes[key] ??= []).push(await throughputPass(target, index === 0));
+      }
+    }
+    for (const [key, rowPasses] of Object.entries(passes) as Array<[TargetKey, Array<Record<string, MeasuredLoad>>]>) {
+      rows[key]!.throughputPasses = rowPasses;
+      rows[key]!.throughput = Object.fromEntries(PLAN.concurrencies.map((connections) => [`c${connections}`, combinePasses(rowPasses.map((pass) => pass[`c${connections}`]!))]));
     }
 
     log(`latency at ${PLAN.latencyRate} req/s, evenly paced, up to 10 connections`);
