@@ -56,3 +56,10 @@ test('each bar flips when its figure crosses the line', () => {
   const scaling = bar(noWorkers, 'throughput near-linear');
   assert.deepEqual([scaling.met, scaling.measured], [false, 'not measured: needs BENCH_DATABASE_URL']);
 });
+
+test('a run with two throughput passes says so above its table; an older run keeps its own wording', () => {
+  assert.doesNotMatch(resultsSection(run), /two passes/);
+  const twoPasses = structuredClone(run);
+  twoPasses.rows.direct!.throughputPasses = [twoPasses.rows.direct!.throughput, twoPasses.rows.direct!.throughput];
+  assert.match(resultsSection(twoPasses), /closed loop at 10 and 100 connections, two passes — the rows in order, then in reverse — combined/);
+});
