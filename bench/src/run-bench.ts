@@ -22,7 +22,7 @@ import {
 } from './targets.ts';
 
 /** Durations (seconds) and sizes of each phase; the whole run stays well under 10 minutes. */
-const PLAN = {
+const FULL_PLAN = {
   /**
    * Long enough for JIT tier-up (the gateway's JavaScript and its database's WebAssembly, compiled on the
    * same pinned core): in trials the gateway needed 10–15 s of load to reach its steady rate, and a row
@@ -39,7 +39,22 @@ const PLAN = {
   openStreams: 1000,
   openStreamsTimeoutMs: 30_000,
   openStreamsHoldMs: 3000,
-} as const;
+};
+
+/**
+ * `BENCH_SMOKE=1`: every phase of the run, each for a moment (~1 minute in all), so the test suite proves
+ * the harness works end to end — servers, Portkey, report — without measuring anything worth reading. It
+ * writes to `BENCH_OUTPUT_DIR`, never over the repository's results.
+ */
+const SMOKE_PLAN: typeof FULL_PLAN = {
+  warmupSeconds: 1, throughputSeconds: 1, concurrencies: [10, 100], latencyRate: 20, latencySeconds: 1,
+  probeStreams: 4, probeConcurrency: 2, openStreams: 20, openStreamsTimeoutMs: 10_000, openStreamsHoldMs: 300,
+};
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const PLAN = SMOKE ? SMOKE_PLAN : FULL_PLAN;
+/** Where the results JSON and BENCHMARKS.md go: the repository, unless `BENCH_OUTPUT_DIR` says otherwise. */
+const OUTPUT_DIR = process.env.BENCH_OUTPUT_DIR || null;
 
 function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -60,6 +75,7 @@ async function throughputPass(target: Target, warmUp: boolean): Promise<Record<s
 }
 
 async function main(): Promise<void> {
+  if (SMOKE && !OUTPUT_DIR) throw new Error('BENCH_SMOKE=1 needs BENCH_OUTPUT_DIR: a smoke run must not overwrite the repository\'s results');
   const started = new Date();
   const pinned = pinSelf(CORES.outside);
   const machine = describeMachine(REPO_ROOT);
@@ -163,11 +179,13 @@ async function main(): Promise<void> {
       plan: PLAN, v1Available: v1, rows, coldStart, workerScaling, bars: [],
     };
     results.bars = evaluateBars(results);
-    const file = join(REPO_ROOT, 'bench', 'results', `${started.toISOString().slice(0, 10)}.json`);
-    mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+    const resultsDir = OUTPUT_DIR ?? join(REPO_ROOT, 'bench', 'results');
+    const markdown = join(OUTPUT_DIR ?? REPO_ROOT, 'BENCHMARKS.md');
+    const file = join(resultsDir, `${started.toISOString().slice(0, 10)}.json`);
+    mkdirSync(resultsDir, { recursive: true });
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    writeBenchmarksMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), results);
-    log(`wrote ${file} and BENCHMARKS.md in ${results.durationSeconds} s`);
+    writeBenchmarksMarkdown(markdown, results);
+    log(`wrote ${file} and ${markdown} in ${results.durationSeconds} s`);
   } finally {
     await servers.stop();
   }
